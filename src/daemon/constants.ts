@@ -1,0 +1,15 @@
+import { second } from '../node/constants.js'
+
+export const DEFAULT_REGION = 'default'
+export const DEFAULT_LISTEN = '/ip4/0.0.0.0/tcp/4001'
+export const ADMIN_SOCKET_FILE = 'admin.sock'
+/** Member heartbeats on `shoal/members/1`. */
+export const MEMBERS_TOPIC = 'shoal/members/1'
+export const MEMBERS_INTERVAL_MS = 10 * second
+/** A member not heard from for this long is forgotten. */
+export const MEMBERS_EXPIRY_MS = 60 * second
+export const MAX_MEMBER_MESSAGE_BYTES = 4096
+/** How often the daemon dials its bootstrap peers again while it has no connection. */
+export const BOOTSTRAP_RETRY_MS = 5 * second
+/** Shards whose DHT providers `shoal shards --providers` looks up, at most. */
+export const MAX_PROVIDER_LOOKUPS = 256

@@ -1,0 +1,269 @@
+/**
+ * The composition root: builds the store, the libp2p node, routing, the
+ * exchange server, the fetcher and member heartbeats, wires them once, and
+ * implements `DaemonApi` for the admin API.
+ */
+import { mkdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
+import type { Logger } from 'pino'
+import { createNode, type NodeInit, type ShoalLibp2p } from '../node/create.js'
+import { loadOrCreatePeerKey } from '../node/keys.js'
+import { DhtRouting } from '../routing/index.js'
+import { digestToCid, isDigest, InvalidDigestError, parseCid, type CID } from '../shard/cid.js'
+import { createFsStore, BlobNotFoundError, type ShardStore } from '../store/index.js'
+import {
+  ExchangeClient, ExchangeServer, Fetcher, PeerStats, TrafficCounter,
+  type FetchResult, type OriginSource
+} from '../exchange/index.js'
+import type { AddResult, BlobRow, DaemonApi, DaemonStatus, PeerRow, ShardRow } from './api.js'
+import { ADMIN_SOCKET_FILE, BOOTSTRAP_RETRY_MS, MAX_PROVIDER_LOOKUPS } from './constants.js'
+import type { DaemonConfig } from './config.js'
+import { Members } from './members.js'
+import { readPeersFile, seedAddrs } from './peers-file.js'
+import { renderMetrics } from './metrics.js'
+
+export interface DaemonComponents {
+  logger: Logger
+  /** Replaces TCP (the simulator shapes links this way). */
+  transports?: NodeInit['transports']
+  /** Where shards that no peer holds come from. */
+  origin?: OriginSource
+}
+
+export class Daemon implements DaemonApi {
+  readonly store: ShardStore
+  readonly stats = new PeerStats()
+  readonly traffic = new TrafficCounter()
+  node!: ShoalLibp2p
+  routing!: DhtRouting
+  server!: ExchangeServer
+  fetcher!: Fetcher
+  members!: Members
+  private readonly inflight = new Map<string, Promise<FetchResult>>()
+  private bootstrapTimer: NodeJS.Timeout | undefined
+  private bootstrapAddrs: string[] = []
+  private startedAtMs = 0
+  private state: 'stopped' | 'starting' | 'running' | 'stopping' = 'stopped'
+
+  constructor (readonly config: DaemonConfig, private readonly components: DaemonComponents) {
+    const log = components.logger.child({ component: 'shoal:store' })
+    this.store = createFsStore({
+      dir: config.data,
+      ...(config.capacityBytes != null ? { capacityBytes: config.capacityBytes } : {})
+    }, { logger: log })
+  }
+
+  get peerId (): string {
+    return this.node.peerId.toString()
+  }
+
+  async start (): Promise<void> {
+    if (this.state !== 'stopped') return
+    this.state = 'starting'
+    const { config, components } = this
+    const log = components.logger
+    await mkdir(config.data, { recursive: true })
+    await this.store.start()
+    const privateKey = await loadOrCreatePeerKey(config.data)
+    const swarmKey = config.swarmKey != null ? await readFile(config.swarmKey) : undefined
+    this.node = await createNode({
+      privateKey,
+      listen: config.listen,
+      announce: config.announce,
+      ...(swarmKey != null ? { swarmKey } : {}),
+      ...(config.maxConnections != null ? { maxConnections: config.maxConnections } : {}),
+      ...(components.transports != null ? { transports: components.transports } : {})
+    })
+    this.routing = new DhtRouting(
+      { peerId: this.node.peerId, contentRouting: this.node.contentRouting, logger: log.child({ component: 'shoal:routing' }) },
+      { listHeld: () => this.heldCids() }
+    )
+    this.server = new ExchangeServer({ registrar: this.node, store: this.store, logger: log.child({ component: 'shoal:exchange:server' }), traffic: this.traffic })
+    const client = new ExchangeClient({ dialer: this.node, stats: this.stats, traffic: this.traffic })
+    this.fetcher = new Fetcher(
+      { client, routing: this.routing, store: this.store, stats: this.stats, logger: log.child({ component: 'shoal:exchange:fetch' }) },
+      components.origin != null ? { origin: components.origin } : {}
+    )
+    this.members = new Members({
+      pubsub: this.node.services.pubsub,
+      logger: log.child({ component: 'shoal:members' }),
+      self: () => {
+        const s = this.store.stat()
+        return { peerId: this.peerId, region: config.region, capacityBytes: Number.isFinite(s.capacityBytes) ? s.capacityBytes : null, usedBytes: s.usedBytes }
+      }
+    })
+    await this.server.start()
+    await this.routing.start()
+    this.members.start()
+    const peersFile = config.peers != null ? await readPeersFile(config.peers) : undefined
+    this.bootstrapAddrs = [...(peersFile != null ? seedAddrs(peersFile) : []), ...config.bootstrap]
+    await this.bootstrap()
+    this.bootstrapTimer = setInterval(() => {
+      if (this.node.getConnections().length === 0) void this.bootstrap()
+    }, BOOTSTRAP_RETRY_MS)
+    this.bootstrapTimer.unref()
+    // Announce everything already held (the DHT keeps records in memory only).
+    void this.routing.reprovideAll().catch(err => { log.warn({ err: (err as Error).message }, 'initial announce failed') })
+    this.startedAtMs = Date.now()
+    this.state = 'running'
+    log.info({ peerId: this.peerId, region: config.region, listen: this.node.getMultiaddrs().map(String) }, 'daemon started')
+  }
+
+  async stop (): Promise<void> {
+    if (this.state !== 'running') return
+    this.state = 'stopping'
+    clearInterval(this.bootstrapTimer)
+    this.members.stop()
+    await this.routing.stop()
+    await this.server.stop()
+    await this.node.stop()
+    await this.store.stop()
+    this.state = 'stopped'
+  }
+
+  private async bootstrap (): Promise<void> {
+    const self = this.node.peerId.toString()
+    await Promise.all(this.bootstrapAddrs.map(async a => {
+      const ma = multiaddr(a)
+      if (ma.getComponents().some(c => c.name === 'p2p' && c.value === self)) return
+      try {
+        await this.node.dial(ma, { signal: AbortSignal.timeout(10_000) })
+      } catch (err) {
+        this.components.logger.debug({ addr: a, err: (err as Error).message }, 'bootstrap dial failed')
+      }
+    }))
+  }
+
+  private async * heldCids (): AsyncGenerator<CID> {
+    for await (const b of this.store.listBlobs()) if (b.heldShards > 0) yield digestToCid(b.digest)
+    for (const s of this.store.listShards()) yield s.cid
+  }
+
+  // ---- DaemonApi ----
+
+  async status (): Promise<DaemonStatus> {
+    const s = this.store.stat()
+    const r = this.routing.stats()
+    return {
+      peerId: this.peerId,
+      region: this.config.region,
+      listen: this.node.getMultiaddrs().map(String),
+      connections: this.node.getConnections().length,
+      store: { shards: s.shards, usedBytes: s.usedBytes, capacityBytes: Number.isFinite(s.capacityBytes) ? s.capacityBytes : null, blobs: s.blobs },
+      routing: { queued: r.queued, provided: r.provided, failed: r.failed },
+      served: { shards: this.server.served.shards, bytes: this.server.served.bytes, busy: this.server.served.busy },
+      uptimeMs: Date.now() - this.startedAtMs
+    }
+  }
+
+  async peers (): Promise<PeerRow[]> {
+    const rows = new Map<string, PeerRow>()
+    for (const c of this.node.getConnections()) {
+      const id = c.remotePeer.toString()
+      const row = rows.get(id) ?? this.peerRow(id, true)
+      row.addresses.push(c.remoteAddr.toString())
+      rows.set(id, row)
+    }
+    for (const id of this.traffic.all().keys()) if (!rows.has(id)) rows.set(id, this.peerRow(id, false))
+    return [...rows.values()].sort((a, b) => (a.region ?? '').localeCompare(b.region ?? '') || a.peerId.localeCompare(b.peerId))
+  }
+
+  private peerRow (id: string, connected: boolean): PeerRow {
+    const t = this.traffic.peer(id)
+    const st = this.stats.all().get(id)
+    const m = this.members.get(id)
+    return {
+      peerId: id,
+      ...(m != null ? { region: m.region } : {}),
+      addresses: [],
+      ...(st != null ? { rttMs: Math.round(st.rttMs * 10) / 10 } : {}),
+      sentBytes: t.sentBytes,
+      receivedBytes: t.receivedBytes,
+      connected,
+      penalty: st?.penalty ?? 0
+    }
+  }
+
+  async blobs (): Promise<BlobRow[]> {
+    const rows: BlobRow[] = []
+    for await (const b of this.store.listBlobs()) {
+      rows.push({ digest: b.digest, sizeBytes: b.sizeBytes, shards: b.shards, heldShards: b.heldShards, complete: b.complete, indexCid: b.indexCid.toString() })
+    }
+    return rows
+  }
+
+  async shards (options: { layer?: string, providers?: boolean, signal?: AbortSignal }): Promise<ShardRow[]> {
+    let rows: ShardRow[]
+    if (options.layer != null) {
+      if (!isDigest(options.layer)) throw new InvalidDigestError(`--layer must be a sha256 digest, got ${JSON.stringify(options.layer)}`)
+      const index = await this.store.getIndex(options.layer)
+      if (index == null) throw new BlobNotFoundError(options.layer)
+      rows = index.shards.map((ref, i) => ({ cid: ref.cid.toString(), sizeBytes: ref.length, layer: index.digest, position: i, held: this.store.hasSync(ref.cid) }))
+    } else {
+      rows = [...this.store.listShards()].map(s => ({ cid: s.cid.toString(), sizeBytes: s.sizeBytes, held: true }))
+    }
+    if (options.providers === true) {
+      const targets = rows.slice(0, MAX_PROVIDER_LOOKUPS)
+      let next = 0
+      await Promise.all(Array.from({ length: 8 }, async () => {
+        while (next < targets.length) {
+          const row = targets[next++]!
+          const found = await this.routing.findProviders(parseCid(row.cid), { timeoutMs: 3000, ...(options.signal != null ? { signal: options.signal } : {}) })
+          row.providers = found.map(p => p.id.toString())
+        }
+      }))
+    }
+    return rows
+  }
+
+  async add (source: AsyncIterable<Uint8Array>, options: { expectedDigest?: string, signal?: AbortSignal }): Promise<AddResult> {
+    const index = await this.store.addBlob(source, {
+      ...(options.expectedDigest != null ? { expectedDigest: options.expectedDigest } : {}),
+      ...(options.signal != null ? { signal: options.signal } : {}),
+      onShard: ref => { this.provide(ref.cid) }
+    })
+    this.provide(digestToCid(index.digest))
+    const have = await this.store.haveMap(index.digest)
+    return { digest: index.digest, sizeBytes: index.size, shards: index.shards.length, indexCid: have.indexCid.toString() }
+  }
+
+  async fetch (digest: string, options: { signal?: AbortSignal }): Promise<FetchResult> {
+    if (!isDigest(digest)) throw new InvalidDigestError(`not a sha256 digest: ${JSON.stringify(digest).slice(0, 100)}`)
+    // Concurrent requests for one blob share one fetch; a caller's abort does not cancel it for the others.
+    let p = this.inflight.get(digest)
+    if (p == null) {
+      p = this.fetcher.fetch(digest).finally(() => { this.inflight.delete(digest) })
+      this.inflight.set(digest, p)
+    }
+    if (options.signal == null) return await p
+    const signal = options.signal
+    return await new Promise<FetchResult>((resolve, reject) => {
+      const onAbort = (): void => { reject(signal.reason) }
+      signal.addEventListener('abort', onAbort, { once: true })
+      p.then(resolve, reject).finally(() => { signal.removeEventListener('abort', onAbort) })
+    })
+  }
+
+  read (digest: string, options: { offset?: number, length?: number, signal?: AbortSignal }): AsyncIterable<Uint8Array> {
+    if (!isDigest(digest)) throw new InvalidDigestError(`not a sha256 digest: ${JSON.stringify(digest).slice(0, 100)}`)
+    return this.store.readBlob(digest, options)
+  }
+
+  async metrics (): Promise<string> {
+    return renderMetrics(this)
+  }
+
+  private provide (cid: CID): void {
+    try {
+      this.routing.provide(cid)
+    } catch (err) {
+      this.components.logger.warn({ cid: cid.toString(), err: (err as Error).message }, 'not announced')
+    }
+  }
+}
+
+export function adminSocketPath (config: DaemonConfig): string {
+  return config.admin ?? join(config.data, ADMIN_SOCKET_FILE)
+}
+

@@ -1,0 +1,159 @@
+/**
+ * The asking side of the exchange: one stream per request. Shard bodies are
+ * hashed as they arrive and checked against the CID before they are
+ * returned; a transfer that stops making progress is abandoned.
+ */
+import { createHash } from 'node:crypto'
+import { pbStream } from '@libp2p/utils'
+import { CID } from 'multiformats/cid'
+import type { PeerId, Stream } from '@libp2p/interface'
+import { cidFromSha256 } from '../shard/cid.js'
+import { decodeIndex } from '../shard/index-codec.js'
+import type { ShardIndex } from '../shard/types.js'
+import {
+  HAVE_PROTOCOL, INDEX_PROTOCOL, MAX_HAVE_BYTES, MAX_HEADER_BYTES, MAX_INDEX_BYTES, MAX_SHARD_BYTES,
+  RESPONSE_TIMEOUT_MS, SHARD_PROTOCOL, STALL_TIMEOUT_MS
+} from './constants.js'
+import { PeerStatusError, ProtocolError, ShardMismatchError, StallError } from './errors.js'
+import { HaveRequest, HaveResponse, IndexRequest, IndexResponse, ShardRequest, ShardResponse, Status } from './messages.js'
+import type { PeerStats } from './peer-stats.js'
+import type { TrafficCounter } from './traffic.js'
+
+export interface Dialer {
+  dialProtocol(peer: PeerId, protocol: string, options?: { signal?: AbortSignal, negotiateFully?: boolean }): Promise<Stream>
+}
+
+export interface ExchangeClientComponents {
+  dialer: Dialer
+  stats: PeerStats
+  traffic: TrafficCounter
+}
+
+export interface ShardResult {
+  bytes: Uint8Array
+  ms: number
+}
+
+export interface RemoteHave {
+  indexCid: CID
+  shards: number
+  bitmap: Uint8Array
+}
+
+export interface ExchangeClientInit {
+  responseTimeoutMs?: number
+  stallTimeoutMs?: number
+}
+
+export class ExchangeClient {
+  constructor (private readonly components: ExchangeClientComponents, private readonly init: ExchangeClientInit = {}) {}
+
+  /** Fetch one shard and verify it against `cid`. Throws ShardMismatchError for bytes that do not match. */
+  async getShard (peer: PeerId, cid: CID, expectedLength: number, options: { signal?: AbortSignal } = {}): Promise<ShardResult> {
+    const key = peer.toString()
+    const started = performance.now()
+    const stream = await this.open(peer, SHARD_PROTOCOL, options.signal)
+    const controller = new AbortController()
+    const signal = options.signal != null ? AbortSignal.any([options.signal, controller.signal]) : controller.signal
+    try {
+      const pb = pbStream(stream, { maxDataLength: MAX_HEADER_BYTES })
+      await pb.write({ cid: cid.bytes }, ShardRequest, { signal })
+      const header = await pb.read(ShardResponse, { signal: AbortSignal.any([signal, AbortSignal.timeout(this.init.responseTimeoutMs ?? RESPONSE_TIMEOUT_MS)]) })
+      const headerMs = performance.now() - started
+      this.components.stats.recordRtt(key, headerMs)
+      if (header.status !== Status.OK) throw new PeerStatusError(`peer ${key} answered ${header.status} for shard ${cid}${header.error !== '' ? `: ${header.error}` : ''}`, header.status)
+      const length = Number(header.length)
+      if (length > MAX_SHARD_BYTES) throw new ProtocolError(`peer ${key} announced a ${length}-byte shard; the limit is ${MAX_SHARD_BYTES}`)
+      if (length !== expectedLength) throw new ShardMismatchError(`peer ${key} announced ${length} bytes for shard ${cid}, the index says ${expectedLength}`)
+      const raw = pb.unwrap()
+      const body = Buffer.allocUnsafe(length)
+      const hash = createHash('sha256')
+      let got = 0
+      let lastProgress = performance.now()
+      const stallMs = this.init.stallTimeoutMs ?? STALL_TIMEOUT_MS
+      const watchdog = setInterval(() => {
+        if (performance.now() - lastProgress > stallMs) controller.abort(new StallError(`peer ${key} sent nothing for ${stallMs} ms (${got}/${length} bytes of ${cid})`))
+      }, Math.max(50, stallMs / 4))
+      const bodyStarted = performance.now()
+      try {
+        const onAbort = (): void => { raw.abort(signal.reason as Error) }
+        signal.addEventListener('abort', onAbort, { once: true })
+        try {
+          for await (const chunk of raw) {
+            const bufs = chunk instanceof Uint8Array ? [chunk] : [...chunk]
+            for (const b of bufs) {
+              if (got + b.byteLength > length) throw new ProtocolError(`peer ${key} sent more than the ${length} bytes it announced for ${cid}`)
+              body.set(b, got)
+              hash.update(b)
+              got += b.byteLength
+            }
+            lastProgress = performance.now()
+            if (got === length) break
+          }
+        } finally {
+          signal.removeEventListener('abort', onAbort)
+        }
+      } finally {
+        clearInterval(watchdog)
+      }
+      if (signal.aborted) throw signal.reason
+      if (got < length) throw new ProtocolError(`peer ${key} closed the stream after ${got} of ${length} bytes of ${cid}`)
+      this.components.traffic.received(key, got)
+      if (!cidFromSha256(hash.digest()).equals(cid)) throw new ShardMismatchError(`peer ${key} sent bytes for ${cid} that hash to something else`)
+      const ms = performance.now() - started
+      this.components.stats.recordTransfer(key, length, performance.now() - bodyStarted + headerMs / 2)
+      await stream.close().catch(() => {})
+      return { bytes: body, ms }
+    } catch (err) {
+      stream.abort(err as Error)
+      throw err
+    }
+  }
+
+  /** The peer's have-map of a blob, or undefined when it holds no index for it. */
+  async getHave (peer: PeerId, digest: string, options: { signal?: AbortSignal } = {}): Promise<RemoteHave | undefined> {
+    const started = performance.now()
+    const res = await this.request(peer, HAVE_PROTOCOL, { digest }, HaveRequest, HaveResponse, MAX_HAVE_BYTES, options.signal)
+    this.components.stats.recordRtt(peer.toString(), performance.now() - started)
+    if (res.status === Status.NOT_FOUND) return undefined
+    if (res.status !== Status.OK) throw new PeerStatusError(`peer ${peer} answered ${res.status} for the have-map of ${digest}: ${res.error}`, res.status)
+    if (res.bitmap.byteLength !== Math.ceil(res.shardCount / 8)) throw new ProtocolError(`peer ${peer} sent a ${res.bitmap.byteLength}-byte bitmap for ${res.shardCount} shards`)
+    let indexCid: CID
+    try { indexCid = CID.decode(res.indexCid) } catch { throw new ProtocolError(`peer ${peer} sent a have-map with an invalid index CID`) }
+    return { indexCid, shards: res.shardCount, bitmap: res.bitmap }
+  }
+
+  /** The peer's shard index of a blob (validated, not yet trusted), or undefined when it has none. */
+  async getIndex (peer: PeerId, digest: string, options: { signal?: AbortSignal } = {}): Promise<ShardIndex | undefined> {
+    const res = await this.request(peer, INDEX_PROTOCOL, { digest }, IndexRequest, IndexResponse, MAX_INDEX_BYTES + MAX_HEADER_BYTES, options.signal)
+    if (res.status === Status.NOT_FOUND) return undefined
+    if (res.status !== Status.OK) throw new PeerStatusError(`peer ${peer} answered ${res.status} for the index of ${digest}: ${res.error}`, res.status)
+    const index = decodeIndex(res.index)
+    if (index.digest !== digest) throw new ProtocolError(`peer ${peer} sent the index of ${index.digest} when asked for ${digest}`)
+    return index
+  }
+
+  private async open (peer: PeerId, protocol: string, signal?: AbortSignal): Promise<Stream> {
+    const timeout = AbortSignal.timeout(this.init.responseTimeoutMs ?? RESPONSE_TIMEOUT_MS)
+    return await this.components.dialer.dialProtocol(peer, protocol, {
+      signal: signal != null ? AbortSignal.any([signal, timeout]) : timeout,
+      negotiateFully: false
+    })
+  }
+
+  private async request<Req, Res> (peer: PeerId, protocol: string, req: Req, reqCodec: { encode(r: Req): Uint8Array }, resCodec: { decode(b: Uint8Array | import('uint8arraylist').Uint8ArrayList): Res }, maxBytes: number, signal?: AbortSignal): Promise<Res> {
+    const stream = await this.open(peer, protocol, signal)
+    const timeout = AbortSignal.timeout(this.init.responseTimeoutMs ?? RESPONSE_TIMEOUT_MS)
+    const s = signal != null ? AbortSignal.any([signal, timeout]) : timeout
+    try {
+      const pb = pbStream(stream, { maxDataLength: maxBytes })
+      await pb.write(req, reqCodec, { signal: s })
+      const res = await pb.read(resCodec, { signal: s })
+      await stream.close({ signal: s }).catch(() => {})
+      return res
+    } catch (err) {
+      stream.abort(err as Error)
+      throw err
+    }
+  }
+}

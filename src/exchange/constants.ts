@@ -1,0 +1,49 @@
+import { KiB, MiB, second } from '../node/constants.js'
+
+export const SHARD_PROTOCOL = '/shoal/shard/1.0.0'
+export const HAVE_PROTOCOL = '/shoal/have/1.0.0'
+export const INDEX_PROTOCOL = '/shoal/index/1.0.0'
+
+/** Largest request message (a CID or a digest, with room to spare). */
+export const MAX_REQUEST_BYTES = 1 * KiB
+/** Largest response header. */
+export const MAX_HEADER_BYTES = 4 * KiB
+/** Largest shard a peer may send: the chunker's maximum. */
+export const MAX_SHARD_BYTES = 4 * MiB
+/** Largest encoded shard index (about 80 000 shards). */
+export const MAX_INDEX_BYTES = 8 * MiB
+/** Largest have bitmap. */
+export const MAX_HAVE_BYTES = 64 * KiB
+
+/** Server: shard streams served at once to one peer; more get BUSY. */
+export const SERVE_STREAMS_PER_PEER = 8
+/** Server: shard bytes being sent to one peer at once; more get BUSY. */
+export const SERVE_BYTES_PER_PEER = 32 * MiB
+/** Server: shard streams served at once in all. */
+export const SERVE_STREAMS_TOTAL = 64
+/** Server: how long a peer has to send its request. */
+export const REQUEST_TIMEOUT_MS = 10 * second
+/** Size of the writes that put a shard on the stream. */
+export const WRITE_CHUNK_BYTES = 1 * MiB
+
+/** Client: time to open a stream and read a response header. */
+export const RESPONSE_TIMEOUT_MS = 10 * second
+/** Client: a transfer with no bytes for this long is abandoned and the shard goes elsewhere. */
+export const STALL_TIMEOUT_MS = 5 * second
+
+/** Scheduler: shard requests in flight to one peer. */
+export const FETCH_STREAMS_PER_PEER = 4
+/** Scheduler: shard requests in flight in all. */
+export const FETCH_STREAMS_TOTAL = 32
+/** Scheduler: a request slower than this many times its expected time is hedged to another peer. */
+export const HEDGE_FACTOR = 3
+/** Scheduler: never hedge sooner than this. */
+export const HEDGE_MIN_MS = 1 * second
+/** Scheduler: how often holders' have-maps are asked again during a fetch (fetchers become holders). */
+export const HAVE_REFRESH_MS = 500
+/** Scheduler: a peer that failed a request rests this long before it is asked again in the same fetch. */
+export const PEER_BACKOFF_MS = 2 * second
+/** Scheduler: attempts per shard before the fetch fails. */
+export const MAX_ATTEMPTS_PER_SHARD = 8
+/** Penalty points after which a peer is avoided for the rest of the process's life. */
+export const BAN_PENALTY = 3

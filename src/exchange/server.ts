@@ -1,0 +1,153 @@
+/**
+ * The serving side of the exchange: answers shard, have and index requests
+ * out of the local store, within per-peer limits. Every request is one
+ * stream: a length-prefixed request, a length-prefixed response header and,
+ * for shards, the raw bytes.
+ */
+import { pbStream } from '@libp2p/utils'
+import { CID } from 'multiformats/cid'
+import type { Connection, Stream } from '@libp2p/interface'
+import type { Logger } from 'pino'
+import { isDigest } from '../shard/cid.js'
+import { encodeIndex } from '../shard/index-codec.js'
+import type { ShardStore } from '../store/index.js'
+import {
+  HAVE_PROTOCOL, INDEX_PROTOCOL, MAX_REQUEST_BYTES, REQUEST_TIMEOUT_MS, SERVE_BYTES_PER_PEER,
+  SERVE_STREAMS_PER_PEER, SERVE_STREAMS_TOTAL, SHARD_PROTOCOL, WRITE_CHUNK_BYTES
+} from './constants.js'
+import { PeerLimiter } from './limiter.js'
+import { HaveRequest, HaveResponse, IndexRequest, IndexResponse, ShardRequest, ShardResponse, Status } from './messages.js'
+import type { TrafficCounter } from './traffic.js'
+
+export interface ExchangeServerComponents {
+  registrar: {
+    handle(protocol: string, handler: (stream: Stream, connection: Connection) => void | Promise<void>, options?: { maxInboundStreams?: number }): Promise<void>
+    unhandle(protocol: string): Promise<void>
+  }
+  store: ShardStore
+  logger: Logger
+  traffic: TrafficCounter
+}
+
+export interface ExchangeServerInit {
+  /** Refuses to serve a blob or shard (quarantine). Returns a reason, or undefined to allow. */
+  deny?: (what: { digest?: string, cid?: CID }) => string | undefined
+  streamsPerPeer?: number
+  bytesPerPeer?: number
+  streamsTotal?: number
+}
+
+export class ExchangeServer {
+  private readonly limiter: PeerLimiter
+  private started = false
+  served = { shards: 0, bytes: 0, busy: 0, notFound: 0, badRequests: 0 }
+
+  constructor (private readonly components: ExchangeServerComponents, private readonly init: ExchangeServerInit = {}) {
+    this.limiter = new PeerLimiter({
+      streamsPerPeer: init.streamsPerPeer ?? SERVE_STREAMS_PER_PEER,
+      bytesPerPeer: init.bytesPerPeer ?? SERVE_BYTES_PER_PEER,
+      streamsTotal: init.streamsTotal ?? SERVE_STREAMS_TOTAL
+    })
+  }
+
+  async start (): Promise<void> {
+    if (this.started) return
+    this.started = true
+    const { registrar } = this.components
+    const limit = { maxInboundStreams: (this.init.streamsPerPeer ?? SERVE_STREAMS_PER_PEER) * 4 }
+    await registrar.handle(SHARD_PROTOCOL, (s, c) => this.guard(s, c, this.serveShard), limit)
+    await registrar.handle(HAVE_PROTOCOL, (s, c) => this.guard(s, c, this.serveHave), limit)
+    await registrar.handle(INDEX_PROTOCOL, (s, c) => this.guard(s, c, this.serveIndex), limit)
+  }
+
+  async stop (): Promise<void> {
+    if (!this.started) return
+    this.started = false
+    const { registrar } = this.components
+    await Promise.all([SHARD_PROTOCOL, HAVE_PROTOCOL, INDEX_PROTOCOL].map(async p => registrar.unhandle(p)))
+  }
+
+  private async guard (stream: Stream, connection: Connection, fn: (stream: Stream, peer: string) => Promise<void>): Promise<void> {
+    const peer = connection.remotePeer.toString()
+    try {
+      await fn.call(this, stream, peer)
+    } catch (err) {
+      this.components.logger.debug({ peer, protocol: stream.protocol, err: (err as Error).message }, 'exchange request failed')
+      stream.abort(err as Error)
+    }
+  }
+
+  private async serveShard (stream: Stream, peer: string): Promise<void> {
+    const pb = pbStream(stream, { maxDataLength: MAX_REQUEST_BYTES })
+    const req = await pb.read(ShardRequest, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
+    const reply = async (status: Status, error = ''): Promise<void> => {
+      await pb.write({ status, length: 0n, error }, ShardResponse)
+      await stream.close()
+    }
+    let cid: CID
+    try {
+      cid = CID.decode(req.cid)
+    } catch (err) {
+      this.served.badRequests++
+      await reply(Status.BAD_REQUEST, `not a CID: ${(err as Error).message}`); return
+    }
+    const info = this.components.store.shardInfo(cid)
+    if (info == null) { this.served.notFound++; await reply(Status.NOT_FOUND); return }
+    const denied = this.init.deny?.({ cid })
+    if (denied != null) { await reply(Status.DENIED, denied); return }
+    if (!this.limiter.tryAcquire(peer, info.sizeBytes)) { this.served.busy++; await reply(Status.BUSY, 'per-peer limit reached'); return }
+    try {
+      let bytes: Uint8Array
+      try {
+        bytes = await this.components.store.get(cid)
+      } catch (err) {
+        // Removed or found corrupt since shardInfo: the store has dropped it.
+        await reply(Status.NOT_FOUND, (err as Error).message); return
+      }
+      await pb.write({ status: Status.OK, length: BigInt(bytes.byteLength), error: '' }, ShardResponse)
+      const raw = pb.unwrap()
+      for (let off = 0; off < bytes.byteLength; off += WRITE_CHUNK_BYTES) {
+        if (!raw.send(bytes.subarray(off, off + WRITE_CHUNK_BYTES))) await raw.onDrain({ signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS * 3) })
+      }
+      await raw.close()
+      this.served.shards++
+      this.served.bytes += bytes.byteLength
+      this.components.traffic.sent(peer, bytes.byteLength)
+    } finally {
+      this.limiter.release(peer, info.sizeBytes)
+    }
+  }
+
+  private async serveHave (stream: Stream): Promise<void> {
+    const pb = pbStream(stream, { maxDataLength: MAX_REQUEST_BYTES })
+    const req = await pb.read(HaveRequest, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
+    const empty = { indexCid: new Uint8Array(), shardCount: 0, bitmap: new Uint8Array(), error: '' }
+    if (!isDigest(req.digest)) {
+      await pb.write({ ...empty, status: Status.BAD_REQUEST, error: 'digest must be sha256:<64 hex>' }, HaveResponse)
+    } else if (this.init.deny?.({ digest: req.digest }) != null) {
+      await pb.write({ ...empty, status: Status.DENIED, error: this.init.deny({ digest: req.digest }) ?? '' }, HaveResponse)
+    } else {
+      const index = await this.components.store.getIndex(req.digest)
+      if (index == null) {
+        await pb.write({ ...empty, status: Status.NOT_FOUND }, HaveResponse)
+      } else {
+        const have = await this.components.store.haveMap(req.digest)
+        await pb.write({ status: Status.OK, indexCid: have.indexCid.bytes, shardCount: have.shards, bitmap: have.bitmap, error: '' }, HaveResponse)
+      }
+    }
+    await stream.close()
+  }
+
+  private async serveIndex (stream: Stream): Promise<void> {
+    const pb = pbStream(stream, { maxDataLength: MAX_REQUEST_BYTES })
+    const req = await pb.read(IndexRequest, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
+    if (!isDigest(req.digest)) {
+      await pb.write({ status: Status.BAD_REQUEST, index: new Uint8Array(), error: 'digest must be sha256:<64 hex>' }, IndexResponse)
+    } else {
+      const index = await this.components.store.getIndex(req.digest)
+      if (index == null) await pb.write({ status: Status.NOT_FOUND, index: new Uint8Array(), error: '' }, IndexResponse)
+      else await pb.write({ status: Status.OK, index: encodeIndex(index), error: '' }, IndexResponse)
+    }
+    await stream.close()
+  }
+}

@@ -1,0 +1,3 @@
+export class ProvideQueueFullError extends Error {
+  override name = 'ProvideQueueFullError'
+}
