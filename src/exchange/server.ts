@@ -132,7 +132,7 @@ export class ExchangeServer {
         await pb.write({ ...empty, status: Status.NOT_FOUND }, HaveResponse)
       } else {
         const have = await this.components.store.haveMap(req.digest)
-        await pb.write({ status: Status.OK, indexCid: have.indexCid.bytes, shardCount: have.shards, bitmap: have.bitmap, error: '' }, HaveResponse)
+        await pb.write({ status: Status.OK, indexCid: have.indexCid.bytes, shardCount: have.shards, bitmap: new Uint8Array(have.bitmap), error: '' }, HaveResponse)
       }
     }
     await stream.close()

@@ -1,0 +1,44 @@
+/**
+ * Adding a blob from a byte stream: `chunkBlob` cuts it and hashes the whole
+ * stream on the way; each shard is stored as soon as it is cut (one or two
+ * shards in memory at a time, never the blob), then the index. Shards stored
+ * before a failure stay: each is valid on its own, and eviction reclaims the
+ * ones no index lists.
+ */
+import { chunkBlob } from '../shard/chunk-blob.js'
+import { BlobDigestMismatchError, ShardVerificationError } from './errors.js'
+import { shardKey } from './shard-key.js'
+import type { CID } from '../shard/cid.js'
+import type { ShardIndex } from '../shard/types.js'
+import type { AddBlobOptions } from './index.js'
+
+export interface AddBlobTarget {
+  put (key: string, cid: CID, bytes: Uint8Array, signal?: AbortSignal): Promise<boolean>
+  putIndex (index: ShardIndex, signal?: AbortSignal): Promise<CID>
+}
+
+async function * asAsync (source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  yield * source
+}
+
+export async function addBlobFromStream (
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, opts: AddBlobOptions, target: AddBlobTarget
+): Promise<ShardIndex> {
+  const { signal } = opts
+  const { index } = await chunkBlob(asAsync(source), {
+    ...opts.chunker,
+    signal,
+    onChunk: async c => {
+      const key = shardKey(c.cid)
+      if (key === undefined) throw new ShardVerificationError(c.cid.toString(), `the chunker yielded ${c.cid.toString()}, not a shard CID`)
+      // The chunker computed the CID from these bytes: no second hash.
+      const added = await target.put(key, c.cid, c.bytes, signal)
+      opts.onShard?.({ cid: c.cid, offset: c.offset, length: c.length }, added)
+    }
+  })
+  if (opts.expectedDigest !== undefined && opts.expectedDigest !== index.digest) {
+    throw new BlobDigestMismatchError(opts.expectedDigest, index.digest)
+  }
+  await target.putIndex(index, signal)
+  return index
+}
