@@ -25,7 +25,7 @@ export interface ChunkedBlob {
 
 /** Throws TooManyShardsError past MAX_INDEX_SHARDS shards, InvalidChunkerParamsError on bad options. */
 export async function chunkBlob (source: AsyncIterable<Uint8Array>, opts: ChunkBlobOptions = {}): Promise<ChunkedBlob> {
-  const params = resolveChunkerParams(opts, ['signal', 'onChunk'])
+  const params = resolveChunkerParams(opts, ['signal', 'hasher', 'onChunk'])
   const blobHash = createHash('sha256')
   let size = 0
   async function * hashed (): AsyncGenerator<Uint8Array> {
@@ -36,7 +36,7 @@ export async function chunkBlob (source: AsyncIterable<Uint8Array>, opts: ChunkB
     }
   }
   const shards: ShardRef[] = []
-  for await (const c of chunk(hashed(), { ...params, signal: opts.signal })) {
+  for await (const c of chunk(hashed(), { ...params, signal: opts.signal, hasher: opts.hasher })) {
     if (shards.length === MAX_INDEX_SHARDS) {
       throw new TooManyShardsError(`the blob has more than ${MAX_INDEX_SHARDS} shards (MAX_INDEX_SHARDS) at avgBytes ${params.avgBytes}; use a larger avgBytes`)
     }

@@ -41,7 +41,7 @@ export const SMALL_PIECE_BYTES = 16 * KiB
 /** Size of a staging buffer for small input pieces. */
 export const STAGE_BYTES = 256 * KiB
 
-/** Shards at least this large are hashed on the libuv thread pool, overlapping the next cut; smaller ones inline. */
+/** Smaller shards are hashed inline even with a WorkerHasher: the round trip would cost more than the hash. */
 export const OFF_THREAD_HASH_MIN_BYTES = 64 * KiB
 
 /** Version of the index encoding (the `version` field). */
@@ -50,3 +50,8 @@ export const INDEX_VERSION = 1
 export const MAX_INDEX_BYTES = 8 * MiB
 /** Most shards in one index (a 64 GiB blob at the default average). */
 export const MAX_INDEX_SHARDS = 64 * KiB
+
+/** Shards a chunker may have on its hasher while it cuts the next: its memory is about (this + 1) * maxBytes. */
+export const HASH_AHEAD_SHARDS = 2
+/** Shards a WorkerHasher has on its worker at once; more are hashed inline. */
+export const WORKER_HASH_MAX_IN_FLIGHT = 16

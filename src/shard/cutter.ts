@@ -17,6 +17,8 @@ import type { ChunkerParams } from './types.js'
 export interface Cut {
   offset: number
   bytes: Uint8Array
+  /** The bytes are the whole of a buffer the cutter allocated (so it may be transferred); else a view of an input or staging buffer. */
+  owned: boolean
 }
 
 const NONE: readonly Cut[] = Object.freeze([])
@@ -91,8 +93,9 @@ export class Cutter {
 
   private emit (): Cut {
     this.flushStage()
-    const bytes = this.parts.length === 1 ? this.parts[0]! : concat(this.parts, this.length)
-    const cut = { offset: this.offset, bytes }
+    const owned = this.parts.length > 1
+    const bytes = owned ? concat(this.parts, this.length) : this.parts[0]!
+    const cut = { offset: this.offset, bytes, owned }
     this.offset += this.length
     this.length = 0
     this.parts.length = 0
@@ -102,13 +105,17 @@ export class Cutter {
 }
 
 function concat (parts: readonly Uint8Array[], length: number): Uint8Array {
-  // Not zero-filled: every byte is written below. Reused heap memory is much cheaper than fresh zeroed pages.
-  const b = Buffer.allocUnsafeSlow(length)
-  const out = new Uint8Array(b.buffer, b.byteOffset, length)
+  const out = allocOwned(length)
   let at = 0
   for (const p of parts) {
     out.set(p, at)
     at += p.byteLength
   }
   return out
+}
+
+/** A Uint8Array that is the whole of its own ArrayBuffer, not zero-filled (the caller writes every byte): reused heap memory costs much less than fresh zeroed pages. */
+export function allocOwned (length: number): Uint8Array {
+  const b = Buffer.allocUnsafeSlow(length)
+  return new Uint8Array(b.buffer, b.byteOffset, length)
 }

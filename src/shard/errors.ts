@@ -14,3 +14,8 @@ export class InvalidIndexError extends Error {
 export class TooManyShardsError extends Error {
   override name = 'TooManyShardsError' as const
 }
+
+/** The worker hasher was stopped while it had shards to hash. */
+export class HasherStoppedError extends Error {
+  override name = 'HasherStoppedError' as const
+}
