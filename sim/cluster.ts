@@ -37,6 +37,8 @@ export interface ClusterInit {
   args?: string[]
   logLevel?: string
   env?: NodeJS.ProcessEnv
+  /** Extra node flags for every daemon, e.g. `--cpu-prof`. */
+  nodeArgs?: string[]
 }
 
 export class Cluster {
@@ -56,6 +58,7 @@ export class Cluster {
     const socket = join(dataDir, 'admin.sock')
     const logFile = join(dataDir, 'daemon.log')
     const args = [
+      ...(this.init.nodeArgs ?? []),
       '--import', resolve(dirname(SHOAL_BIN), '../dist/src/polyfill.js'), SHOAL_BIN, 'daemon',
       '--data', dataDir, '--admin', socket, '--listen', '/ip4/127.0.0.1/tcp/0',
       '--region', opts.region ?? 'local', '--log-level', this.init.logLevel ?? 'info',

@@ -8,7 +8,7 @@ import { once } from 'node:events'
 import type { IncomingMessage } from 'node:http'
 import { BlobNotFoundError } from '../store/errors.js'
 import { StreamIdleError } from './errors.js'
-import { parseRange, sendJson, type ByteRange } from './http.js'
+import { acceptBody, parseRange, sendJson, type ByteRange } from './http.js'
 import type { RouteContext } from './routes.js'
 
 /** A timer that runs only while we wait on the client. */
@@ -32,6 +32,7 @@ export async function uploadBlob (ctx: RouteContext, expectedDigest: string | nu
     ctx.abort(err)
     ctx.req.destroy(err)
   })
+  acceptBody(ctx.req, ctx.res)
   try {
     const result = await ctx.api.add(requestChunks(ctx.req, idle), {
       ...(expectedDigest != null ? { expectedDigest } : {}),
@@ -67,7 +68,7 @@ export async function downloadBlob (ctx: RouteContext, digest: string): Promise<
     const row = (await api.blobs()).find(b => b.digest === digest)
     if (row == null) throw new BlobNotFoundError(digest)
     sizeBytes = row.sizeBytes
-    range = parseRange(req.headers.range, row.sizeBytes)
+    range = parseRange(req.headers.range, row.sizeBytes, digest)
   }
   const it = api.read(digest, { ...(range != null ? { offset: range.offset, length: range.length } : {}), signal })[Symbol.asyncIterator]()
   // Pull the first chunk before sending headers, so "not found" or "incomplete" is still a JSON error.

@@ -18,7 +18,6 @@ const STATUS_BY_NAME: Readonly<Record<string, number>> = {
   PayloadTooLargeError: 413,
   UnsupportedMediaTypeError: 415,
   InvalidRangeError: 416,
-  RangeNotSatisfiableError: 416,
   // capacity and time
   TooManyRequestsError: 503,
   AdminStoppingError: 503,

@@ -67,14 +67,6 @@ export class StreamIdleError extends Error {
   override name = 'StreamIdleError' as const
 }
 
-/** A Range header asking for bytes outside the blob. */
-export class RangeNotSatisfiableError extends Error {
-  override name = 'RangeNotSatisfiableError' as const
-  constructor (readonly sizeBytes: number, message: string) {
-    super(message)
-  }
-}
-
 /** The server is stopping. */
 export class AdminStoppingError extends Error {
   override name = 'AdminStoppingError' as const

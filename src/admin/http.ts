@@ -1,7 +1,8 @@
 /** Small HTTP helpers of the admin server: JSON bodies in and out, error bodies, ranges. */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { errorMessage, errorName } from './error-status.js'
-import { InvalidRequestError, PayloadTooLargeError, RangeNotSatisfiableError, UnsupportedMediaTypeError } from './errors.js'
+import { InvalidRangeError } from '../store/errors.js'
+import { InvalidRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from './errors.js'
 
 export interface ErrorBody {
   error: { name: string, message: string }
@@ -41,12 +42,22 @@ export function requireMediaType (req: IncomingMessage, expected: string): void 
   }
 }
 
+/**
+ * Tell a client that sent `Expect: 100-continue` to send its body. Called
+ * only once the request has passed every check that does not need the body,
+ * so a refused request is answered before any of it is sent.
+ */
+export function acceptBody (req: IncomingMessage, res: ServerResponse): void {
+  if (/100-continue/i.test(req.headers.expect ?? '') && !res.headersSent) res.writeContinue()
+}
+
 /** Read a JSON body of at most `maxBytes`; 413 past it (checked against Content-Length first), 400 if not JSON. */
-export async function readJsonBody (req: IncomingMessage, maxBytes: number, signal: AbortSignal): Promise<unknown> {
+export async function readJsonBody (req: IncomingMessage, res: ServerResponse, maxBytes: number, signal: AbortSignal): Promise<unknown> {
   const declared = req.headers['content-length']
   if (declared != null && Number(declared) > maxBytes) {
     throw new PayloadTooLargeError(`JSON body of ${declared} bytes is over the limit of ${maxBytes}`)
   }
+  acceptBody(req, res)
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -72,29 +83,27 @@ export interface ByteRange {
  * Parse a `Range` header against a blob of `sizeBytes`. Returns undefined
  * when the header should be ignored (absent, not `bytes`, several ranges,
  * malformed: RFC 9110 lets a server answer those with the whole blob), and
- * throws RangeNotSatisfiableError (416) when the range misses the blob.
+ * throws the store's InvalidRangeError (416) when the range misses the blob.
+ * An end past the blob is clipped, as RFC 9110 says.
  */
-export function parseRange (header: string | undefined, sizeBytes: number): ByteRange | undefined {
+export function parseRange (header: string | undefined, sizeBytes: number, digest: string): ByteRange | undefined {
   if (header == null) return undefined
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim())
   if (m == null) return undefined
   const [, a = '', b = ''] = m
   if (a === '' && b === '') return undefined
-  const unsatisfiable = (): RangeNotSatisfiableError =>
-    new RangeNotSatisfiableError(sizeBytes, `range ${header} is outside the blob of ${sizeBytes} bytes`)
   if (a === '') {
     // Suffix: the last b bytes.
     const n = Number(b)
-    if (n === 0 || sizeBytes === 0) throw unsatisfiable()
+    if (n === 0 || sizeBytes === 0) throw new InvalidRangeError(digest, sizeBytes, 0, sizeBytes)
     const length = Math.min(n, sizeBytes)
     return { offset: sizeBytes - length, length }
   }
   const first = Number(a)
+  const last = b === '' ? undefined : Number(b)
   if (!Number.isSafeInteger(first)) return undefined
-  if (first >= sizeBytes) throw unsatisfiable()
-  let last = b === '' ? sizeBytes - 1 : Number(b)
-  if (!Number.isSafeInteger(last)) return undefined
-  if (last < first) return undefined
-  last = Math.min(last, sizeBytes - 1)
-  return { offset: first, length: last - first + 1 }
+  if (last != null && (!Number.isSafeInteger(last) || last < first)) return undefined
+  if (first >= sizeBytes) throw new InvalidRangeError(digest, first, last != null ? last - first + 1 : 0, sizeBytes)
+  const end = Math.min(last ?? sizeBytes - 1, sizeBytes - 1)
+  return { offset: first, length: end - first + 1 }
 }

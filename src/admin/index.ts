@@ -25,7 +25,6 @@ export { isLoopbackHost, parseListen } from './listen.js'
 
 export interface AdminLogger {
   debug (obj: object, msg: string): void
-  info (obj: object, msg: string): void
   warn (obj: object, msg: string): void
   error (obj: object, msg: string): void
 }

@@ -72,10 +72,10 @@ export const ROUTES: readonly Route[] = [
   },
   {
     method: 'POST', path: '/v1/fetch', kind: 'json', timeout: 'fetch', errorContext: 'fetch',
-    handle: async ({ api, req, url, signal, maxJsonBodyBytes }) => {
+    handle: async ({ api, req, res, url, signal, maxJsonBodyBytes }) => {
       query(url, [])
       requireMediaType(req, 'application/json')
-      const body = await readJsonBody(req, maxJsonBodyBytes, signal)
+      const body = await readJsonBody(req, res, maxJsonBodyBytes, signal)
       if (typeof body !== 'object' || body == null || Array.isArray(body)) {
         throw new InvalidRequestError('body must be a JSON object: {"digest": "sha256:..."}')
       }

@@ -3,7 +3,7 @@
  * limits, and turning thrown errors into JSON error bodies. Routes are in
  * `routes.ts`.
  */
-import { chmod, unlink } from 'node:fs/promises'
+import { chmod } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { DaemonApi } from '../daemon/api.js'
 import type { AdminLogger, AdminServer, AdminServerInit } from './index.js'
@@ -14,7 +14,7 @@ import {
 import { errorName, errorStatus, type ErrorContext } from './error-status.js'
 import {
   AdminStoppingError, ForbiddenHostError, InvalidAdminOptionError, InvalidRequestError, MethodNotAllowedError,
-  RangeNotSatisfiableError, RequestTimeoutError, TooManyRequestsError
+  RequestTimeoutError, TooManyRequestsError
 } from './errors.js'
 import { errorBody, sendJson, sendText } from './http.js'
 import { isLoopbackHostHeader, parseListen, prepareSocketPath, type TcpListen } from './listen.js'
@@ -25,7 +25,7 @@ const KNOWN_OPTIONS = new Set([
   'requestTimeoutMs', 'fetchTimeoutMs', 'streamIdleTimeoutMs'
 ])
 
-const SILENT: AdminLogger = { debug () {}, info () {}, warn () {}, error () {} }
+const SILENT: AdminLogger = { debug () {}, warn () {}, error () {} }
 
 type Target = { kind: 'unix', path: string } | ({ kind: 'tcp' } & TcpListen)
 
@@ -97,6 +97,8 @@ export class AdminHttpServer implements AdminServer {
       connectionsCheckingInterval: Math.min(1000, this.limits.headersTimeoutMs)
     }, (req, res) => { void this.handle(req, res) })
     server.maxConnections = MAX_CONNECTIONS
+    // Uploads ask before sending their body; routes say yes (acceptBody) once the request passes its checks.
+    server.on('checkContinue', (req, res) => { void this.handle(req, res) })
     if (this.target.kind === 'unix') await prepareSocketPath(this.target.path)
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
@@ -117,7 +119,7 @@ export class AdminHttpServer implements AdminServer {
     }
     this.server = server
     this.accepting = true
-    this.log.info({ address: this.address() }, 'admin API listening')
+    this.log.debug({ address: this.address() }, 'admin server listening')
   }
 
   private async close (): Promise<void> {
@@ -129,12 +131,8 @@ export class AdminHttpServer implements AdminServer {
     for (const c of this.controllers) c.abort(new AdminStoppingError('the admin server is stopping'))
     const closed = new Promise<void>(resolve => { server.close(() => { resolve() }) })
     server.closeAllConnections()
+    // Node unlinks a unix socket when its server closes; unlinking again could remove a successor's.
     await closed
-    if (this.target.kind === 'unix') {
-      await unlink(this.target.path).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ENOENT') this.log.warn({ path: this.target.kind === 'unix' ? this.target.path : '', err: err.message }, 'could not remove the admin socket')
-      })
-    }
   }
 
   private async handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -163,7 +161,12 @@ export class AdminHttpServer implements AdminServer {
     try {
       await this.dispatch(req, res, controller, matched)
     } catch (err) {
-      this.fail(req, res, err, matched.route?.errorContext ?? 'default')
+      try {
+        this.fail(req, res, err, matched.route?.errorContext ?? 'default')
+      } catch (failure) {
+        this.log.error({ method: req.method, url: req.url, err: (failure as Error).message }, 'could not send the error answer')
+        res.destroy()
+      }
     } finally {
       this.active--
       this.controllers.delete(controller)
@@ -216,21 +219,23 @@ export class AdminHttpServer implements AdminServer {
     const status = errorStatus(err, context)
     const name = errorName(err)
     const message = (err as Error)?.message
+    if (res.destroyed || res.writableEnded) {
+      this.log.debug({ method: req.method, url: req.url, errName: name, err: message }, 'admin request ended by the client')
+      return
+    }
     if (res.headersSent) {
       // Mid-stream: the client sees a cut connection rather than a short blob.
-      this.log.warn({ method: req.method, url: req.url, name, err: message }, 'admin stream failed after headers')
+      this.log.warn({ method: req.method, url: req.url, errName: name, err: message }, 'admin stream failed after headers')
       res.destroy()
       return
     }
-    if (res.destroyed || res.writableEnded) {
-      this.log.debug({ method: req.method, url: req.url, name, err: message }, 'admin request ended by the client')
-      return
-    }
-    if (status >= 500) this.log.warn({ method: req.method, url: req.url, status, name, err: message }, 'admin request failed')
+    if (status >= 500) this.log.warn({ method: req.method, url: req.url, status, errName: name, err: message }, 'admin request failed')
     // An unread body would otherwise be read (and thrown away) to keep the connection.
     if (!req.complete) res.setHeader('connection', 'close')
     if (err instanceof MethodNotAllowedError) res.setHeader('allow', err.allow.join(', '))
-    if (err instanceof RangeNotSatisfiableError) res.setHeader('content-range', `bytes */${err.sizeBytes}`)
+    if (errorName(err) === 'InvalidRangeError' && typeof (err as { size?: unknown }).size === 'number') {
+      res.setHeader('content-range', `bytes */${(err as { size: number }).size}`)
+    }
     sendJson(res, status, errorBody(err))
   }
 }

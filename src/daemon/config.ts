@@ -4,8 +4,8 @@
  * here; an unknown option is refused with a message that names the fix.
  */
 import { readFile } from 'node:fs/promises'
-import { homedir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
+import { defaultDataDir } from '../cli/paths.js'
 import { parseArgs } from 'node:util'
 import { DEFAULT_LISTEN, DEFAULT_REGION } from './constants.js'
 
@@ -77,10 +77,6 @@ export function parseSize (s: string, what: string): number {
 
 function camel (flag: string): string {
   return flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())
-}
-
-export function defaultDataDir (env: NodeJS.ProcessEnv = process.env): string {
-  return env.SHOAL_DATA ?? join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'shoal')
 }
 
 /** Parse argv (after `daemon`), the environment and the config file into a validated config. */

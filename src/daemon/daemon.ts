@@ -221,7 +221,7 @@ export class Daemon implements DaemonApi {
     const index = await this.store.addBlob(source, {
       ...(options.expectedDigest != null ? { expectedDigest: options.expectedDigest } : {}),
       ...(options.signal != null ? { signal: options.signal } : {}),
-      onShard: ref => { this.provide(ref.cid) }
+      onShard: ref => { this.provide(ref.cid, 'low') }
     })
     this.provide(digestToCid(index.digest))
     const have = await this.store.haveMap(index.digest)
@@ -254,9 +254,9 @@ export class Daemon implements DaemonApi {
     return renderMetrics(this)
   }
 
-  private provide (cid: CID): void {
+  private provide (cid: CID, priority: 'high' | 'low' = 'high'): void {
     try {
-      this.routing.provide(cid)
+      this.routing.provide(cid, priority)
     } catch (err) {
       this.components.logger.warn({ cid: cid.toString(), err: (err as Error).message }, 'not announced')
     }

@@ -41,6 +41,8 @@ export const HEDGE_FACTOR = 3
 export const HEDGE_MIN_MS = 1 * second
 /** Scheduler: how often holders' have-maps are asked again during a fetch (fetchers become holders). */
 export const HAVE_REFRESH_MS = 500
+/** Scheduler: how often the DHT is asked again for the layer's providers during a fetch. */
+export const PROVIDER_LOOKUP_MS = 2 * second
 /** Scheduler: a peer that failed a request rests this long before it is asked again in the same fetch. */
 export const PEER_BACKOFF_MS = 2 * second
 /** Scheduler: attempts per shard before the fetch fails. */

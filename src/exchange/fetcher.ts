@@ -21,7 +21,7 @@ import type { ShardStore } from '../store/index.js'
 import type { ExchangeClient } from './client.js'
 import {
   FETCH_STREAMS_PER_PEER, FETCH_STREAMS_TOTAL, HAVE_REFRESH_MS, HEDGE_FACTOR, HEDGE_MIN_MS,
-  MAX_ATTEMPTS_PER_SHARD, PEER_BACKOFF_MS
+  MAX_ATTEMPTS_PER_SHARD, PEER_BACKOFF_MS, PROVIDER_LOOKUP_MS
 } from './constants.js'
 import { BlobDigestMismatchError, FetchFailedError } from './errors.js'
 import { Holders, type Holder } from './holders.js'
@@ -174,9 +174,14 @@ export class Fetcher {
     const timers = new Set<NodeJS.Timeout>()
     const layerCid = digestToCid(digest)
 
+    let lastLookupMs = -Infinity
     const refresh = async (): Promise<void> => {
-      const providers = await routing.findProviders(layerCid, { signal }).catch(() => [])
-      for (const p of providers) holders.upsert(p.id)
+      // A DHT lookup costs far more than asking known holders for have-maps: do it less often.
+      if (performance.now() - lastLookupMs >= PROVIDER_LOOKUP_MS || holders.peers.size === 0) {
+        lastLookupMs = performance.now()
+        const providers = await routing.findProviders(layerCid, { signal }).catch(() => [])
+        for (const p of providers) holders.upsert(p.id)
+      }
       await Promise.all([...holders.peers.values()].filter(h => !h.dropped).map(async h => {
         try {
           const have = await client.getHave(h.id, digest, { signal })
@@ -239,7 +244,7 @@ export class Fetcher {
       result.bytesBySource[source] += t.ref.length * t.positions.length
       if (peer != null) result.bytesByPeer[peer] = (result.bytesByPeer[peer] ?? 0) + t.ref.length
       store.put(t.ref.cid, bytes, { signal }).then(() => {
-        try { routing.provide(t.ref.cid) } catch (err) { logger.warn({ err: (err as Error).message }, 'shard not announced') }
+        try { routing.provide(t.ref.cid, 'low') } catch (err) { logger.warn({ err: (err as Error).message }, 'shard not announced') }
         options.onShard?.(t.ref, source, peer)
         storedCount++
         if (storedCount === tasks.size) finish()

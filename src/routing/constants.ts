@@ -3,7 +3,9 @@ import { minute, second } from '../node/constants.js'
 /** Most CIDs waiting to be announced; past it, provide() fails with ProvideQueueFullError. */
 export const PROVIDE_QUEUE_MAX = 65_536
 /** Announcements made at once. */
-export const PROVIDE_CONCURRENCY = 8
+export const PROVIDE_CONCURRENCY = 4
+/** Shard announcements at once: they trail transfers rather than compete with them. */
+export const PROVIDE_LOW_CONCURRENCY = 1
 /** How long one DHT provide may take before it is abandoned (it is retried at the next re-provide). */
 export const PROVIDE_TIMEOUT_MS = 30 * second
 /** How often every held CID is announced again (DHT records live 48 h; peers come and go). */

@@ -5,7 +5,7 @@ import type { CID } from 'multiformats/cid'
 import type { ContentRouting, PeerId } from '@libp2p/interface'
 import type { Logger } from 'pino'
 import {
-  FIND_PROVIDERS_LIMIT, FIND_PROVIDERS_TIMEOUT_MS, PROVIDE_CONCURRENCY, PROVIDE_QUEUE_MAX,
+  FIND_PROVIDERS_LIMIT, FIND_PROVIDERS_TIMEOUT_MS, PROVIDE_CONCURRENCY, PROVIDE_LOW_CONCURRENCY, PROVIDE_QUEUE_MAX,
   PROVIDE_TIMEOUT_MS, REPROVIDE_INTERVAL_MS
 } from './constants.js'
 import { ProvideQueue } from './provide-queue.js'
@@ -26,6 +26,8 @@ export interface DhtRoutingInit {
   maxQueued?: number
   /** @default PROVIDE_CONCURRENCY */
   concurrency?: number
+  /** Shard announcements at once. @default PROVIDE_LOW_CONCURRENCY */
+  lowConcurrency?: number
   /** @default PROVIDE_TIMEOUT_MS */
   provideTimeoutMs?: number
 }
@@ -41,6 +43,7 @@ export class DhtRouting implements Routing {
     this.queue = new ProvideQueue({
       maxQueued: init.maxQueued ?? PROVIDE_QUEUE_MAX,
       concurrency: init.concurrency ?? PROVIDE_CONCURRENCY,
+      lowConcurrency: init.lowConcurrency ?? PROVIDE_LOW_CONCURRENCY,
       provideOne: async (cid, signal) => {
         await components.contentRouting.provide(cid, { signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) })
       },
@@ -65,8 +68,8 @@ export class DhtRouting implements Routing {
     this.queue.stop()
   }
 
-  provide (cid: CID): void {
-    this.queue.add(cid)
+  provide (cid: CID, priority: 'high' | 'low' = 'high'): void {
+    this.queue.add(cid, priority)
   }
 
   async flush (options?: { signal?: AbortSignal }): Promise<void> {
@@ -79,7 +82,7 @@ export class DhtRouting implements Routing {
     let n = 0
     for await (const cid of this.init.listHeld()) {
       try {
-        this.queue.add(cid)
+        this.queue.add(cid, 'low')
         n++
       } catch {
         this.components.logger.warn({ queued: n }, 're-provide stopped: queue full')

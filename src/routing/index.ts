@@ -27,8 +27,11 @@ export interface FindProvidersOptions {
 export interface Routing {
   start(): Promise<void>
   stop(): Promise<void>
-  /** Queue an announcement. Returns at once; throws ProvideQueueFullError when the queue is full. */
-  provide(cid: CID): void
+  /**
+   * Queue an announcement. Returns at once; throws ProvideQueueFullError when
+   * the queue is full. `low` is for shard CIDs: they go after every `high` one.
+   */
+  provide(cid: CID, priority?: 'high' | 'low'): void
   /** Resolves when every queued announcement has been tried. */
   flush(options?: { signal?: AbortSignal }): Promise<void>
   /** Peers (other than this one) that announced `cid`. */

@@ -18,7 +18,7 @@ export class MemoryRouting implements Routing {
   async start (): Promise<void> {}
   async stop (): Promise<void> {}
 
-  provide (cid: CID): void {
+  provide (cid: CID, _priority?: 'high' | 'low'): void {
     const key = cid.toString()
     let holders = this.network.records.get(key)
     if (holders == null) { holders = new Map(); this.network.records.set(key, holders) }

@@ -1,7 +1,12 @@
 /**
  * A bounded queue of CIDs to announce. Duplicates collapse into one entry; a
  * fixed number of announcements run at once; a full queue refuses new work
- * with a typed error instead of growing.
+ * with a typed error instead of growing. Two lanes: `high` (layer CIDs, which
+ * fetchers look up first) always goes before `low` (shard CIDs, looked up only
+ * for shards no known holder has), so a burst of shards never delays a layer;
+ * and the low lane runs at most `lowConcurrency` at once, so announcing a
+ * blob's shards trails its transfer instead of competing with it for CPU
+ * (a DHT announcement is a lookup plus one RPC per close peer).
  */
 import type { CID } from 'multiformats/cid'
 import { ProvideQueueFullError } from './errors.js'
@@ -9,13 +14,17 @@ import { ProvideQueueFullError } from './errors.js'
 export interface ProvideQueueInit {
   maxQueued: number
   concurrency: number
+  /** Most low-priority announcements at once (never more than `concurrency`). */
+  lowConcurrency?: number
   provideOne: (cid: CID, signal: AbortSignal) => Promise<void>
   onError?: (cid: CID, err: Error) => void
 }
 
 export class ProvideQueue {
-  private readonly pending = new Map<string, CID>()
+  private readonly high = new Map<string, CID>()
+  private readonly low = new Map<string, CID>()
   private readonly running = new Set<string>()
+  private runningLow = 0
   private readonly idleWaiters: Array<() => void> = []
   private readonly controller = new AbortController()
   provided = 0
@@ -24,17 +33,20 @@ export class ProvideQueue {
   constructor (private readonly init: ProvideQueueInit) {}
 
   get size (): number {
-    return this.pending.size + this.running.size
+    return this.high.size + this.low.size + this.running.size
   }
 
-  add (cid: CID): void {
+  add (cid: CID, priority: 'high' | 'low' = 'high'): void {
     const key = cid.toString()
-    if (this.pending.has(key) || this.running.has(key)) return
+    if (this.running.has(key) || this.high.has(key)) return
     if (this.controller.signal.aborted) return
-    if (this.pending.size >= this.init.maxQueued) {
+    if (this.low.has(key)) {
+      if (priority === 'low') return
+      this.low.delete(key)
+    } else if (this.high.size + this.low.size >= this.init.maxQueued) {
       throw new ProvideQueueFullError(`provide queue is full (${this.init.maxQueued} CIDs waiting); ${key} was not announced`)
     }
-    this.pending.set(key, cid)
+    (priority === 'high' ? this.high : this.low).set(key, cid)
     this.pump()
   }
 
@@ -50,15 +62,21 @@ export class ProvideQueue {
 
   stop (): void {
     this.controller.abort()
-    this.pending.clear()
+    this.high.clear()
+    this.low.clear()
     this.wakeIdle()
   }
 
   private pump (): void {
-    while (this.running.size < this.init.concurrency && this.pending.size > 0) {
-      const [key, cid] = this.pending.entries().next().value as [string, CID]
-      this.pending.delete(key)
+    const lowMax = Math.min(this.init.lowConcurrency ?? this.init.concurrency, this.init.concurrency)
+    while (this.running.size < this.init.concurrency) {
+      const isLow = this.high.size === 0
+      if (isLow && (this.low.size === 0 || this.runningLow >= lowMax)) return
+      const lane = isLow ? this.low : this.high
+      const [key, cid] = lane.entries().next().value as [string, CID]
+      lane.delete(key)
       this.running.add(key)
+      if (isLow) this.runningLow++
       this.init.provideOne(cid, this.controller.signal)
         .then(() => { this.provided++ }, (err: Error) => {
           this.failed++
@@ -66,6 +84,7 @@ export class ProvideQueue {
         })
         .finally(() => {
           this.running.delete(key)
+          if (isLow) this.runningLow--
           this.pump()
           if (this.size === 0) this.wakeIdle()
         })

@@ -34,9 +34,9 @@ export const NORMALIZATION_LEVEL = 2
 export const GEAR_SEED = 0x53484f41
 
 /** Bytes the gear scanner copies into WebAssembly memory at a time. */
-export const SCAN_WINDOW_BYTES = 1 * MiB
+export const SCAN_WINDOW_BYTES = 16 * KiB
 
-/** Input pieces smaller than this are copied into a staging buffer instead of being kept as views. */
+/** Input buffers smaller than this are copied into a staging buffer instead of being kept as views. */
 export const SMALL_PIECE_BYTES = 16 * KiB
 /** Size of a staging buffer for small input pieces. */
 export const STAGE_BYTES = 256 * KiB

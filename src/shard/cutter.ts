@@ -6,8 +6,9 @@
  *
  * A shard that lies inside one input buffer is a view of it (no copy); one
  * that spans buffers is copied once into its own buffer when it is complete.
- * Until then it is a list of views, except that small input pieces are copied
- * into a staging buffer so a stream of tiny buffers cannot grow the list.
+ * Until then it is a list of views, except that the bytes of small input
+ * buffers are copied into a staging buffer, so a stream of tiny buffers cannot
+ * grow the list.
  */
 import { SMALL_PIECE_BYTES, STAGE_BYTES } from './constants.js'
 import { createGearScanner, gearMasks, type GearMasks, type GearScanner } from './gear.js'
@@ -33,6 +34,10 @@ export class Cutter {
   private stage: Uint8Array | undefined
   private stageStart = 0
   private stageEnd = 0
+  /** The input buffer the last part is a view of, and the view's bounds, so the next piece can widen it. */
+  private viewOf: Uint8Array | undefined
+  private viewStart = 0
+  private viewEnd = 0
 
   constructor (private readonly params: ChunkerParams, private readonly scanner: GearScanner = createGearScanner()) {
     this.masks = gearMasks(params.avgBytes)
@@ -71,11 +76,20 @@ export class Cutter {
     const n = to - from
     if (n === 0) return
     this.length += n
-    if (n >= SMALL_PIECE_BYTES) {
-      this.flushStage()
-      this.parts.push(buf.subarray(from, to))
+    if (buf.byteLength >= SMALL_PIECE_BYTES) {
+      if (this.viewOf === buf && this.viewEnd === from) {
+        // The next bytes of the same input buffer: widen the last view.
+        this.parts[this.parts.length - 1] = buf.subarray(this.viewStart, to)
+      } else {
+        this.flushStage()
+        this.parts.push(buf.subarray(from, to))
+        this.viewOf = buf
+        this.viewStart = from
+      }
+      this.viewEnd = to
       return
     }
+    this.viewOf = undefined
     if (this.stage === undefined || this.stage.byteLength - this.stageEnd < n) {
       this.flushStage()
       this.stage = new Uint8Array(STAGE_BYTES)
@@ -99,6 +113,7 @@ export class Cutter {
     this.offset += this.length
     this.length = 0
     this.parts.length = 0
+    this.viewOf = undefined
     this.scanner.reset()
     return cut
   }

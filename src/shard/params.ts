@@ -52,8 +52,8 @@ export function validateChunkerParams (p: ChunkerParams): void {
   if (p.name !== CHUNKER_NAME) {
     throw new InvalidChunkerParamsError(`unknown chunker ${JSON.stringify(p.name).slice(0, 80)}; this version knows only ${CHUNKER_NAME}`)
   }
-  integerIn('minBytes', p.minBytes, MIN_MIN_BYTES, MAX_MAX_BYTES)
   integerIn('avgBytes', p.avgBytes, MIN_AVG_BYTES, MAX_MAX_BYTES)
+  integerIn('minBytes', p.minBytes, MIN_MIN_BYTES, MAX_MAX_BYTES)
   integerIn('maxBytes', p.maxBytes, MIN_AVG_BYTES, MAX_MAX_BYTES)
   if ((p.avgBytes & (p.avgBytes - 1)) !== 0) {
     const below = 2 ** Math.floor(Math.log2(p.avgBytes))
