@@ -13,7 +13,7 @@ import { DhtRouting } from '../routing/index.js'
 import { digestToCid, isDigest, InvalidDigestError, parseCid, type CID } from '../shard/cid.js'
 import { createFsStore, BlobNotFoundError, type ShardStore } from '../store/index.js'
 import {
-  ExchangeClient, ExchangeServer, Fetcher, PeerStats, TrafficCounter,
+  ExchangeClient, ExchangeServer, Fetcher, Incoming, PeerStats, TrafficCounter,
   type FetchResult, type OriginSource
 } from '../exchange/index.js'
 import type { AddResult, BlobRow, DaemonApi, DaemonStatus, PeerRow, ShardRow } from './api.js'
@@ -35,6 +35,7 @@ export class Daemon implements DaemonApi {
   readonly store: ShardStore
   readonly stats = new PeerStats()
   readonly traffic = new TrafficCounter()
+  readonly incoming = new Incoming()
   node!: ShoalLibp2p
   routing!: DhtRouting
   server!: ExchangeServer
@@ -79,10 +80,10 @@ export class Daemon implements DaemonApi {
       { peerId: this.node.peerId, contentRouting: this.node.contentRouting, logger: log.child({ component: 'shoal:routing' }) },
       { listHeld: () => this.heldCids() }
     )
-    this.server = new ExchangeServer({ registrar: this.node, store: this.store, logger: log.child({ component: 'shoal:exchange:server' }), traffic: this.traffic })
+    this.server = new ExchangeServer({ registrar: this.node, isConnected: peer => this.node.getConnections().some(c => c.remotePeer.toString() === peer && c.status === 'open'), store: this.store, logger: log.child({ component: 'shoal:exchange:server' }), traffic: this.traffic, incoming: this.incoming })
     const client = new ExchangeClient({ dialer: this.node, stats: this.stats, traffic: this.traffic })
     this.fetcher = new Fetcher(
-      { client, routing: this.routing, store: this.store, stats: this.stats, logger: log.child({ component: 'shoal:exchange:fetch' }) },
+      { client, routing: this.routing, store: this.store, stats: this.stats, incoming: this.incoming, logger: log.child({ component: 'shoal:exchange:fetch' }) },
       components.origin != null ? { origin: components.origin } : {}
     )
     this.members = new Members({

@@ -23,6 +23,12 @@ export const SERVE_BYTES_PER_PEER = 32 * MiB
 export const SERVE_STREAMS_TOTAL = 64
 /** Server: how long a peer has to send its request. */
 export const REQUEST_TIMEOUT_MS = 10 * second
+/** Server: a shard sent to a peer this recently is handed off to it rather than sent again. */
+export const HANDOFF_WINDOW_MS = 10 * second
+/** Server: shards whose last recipient is remembered for hand-offs. */
+export const HANDOFF_MAX_ENTRIES = 16_384
+/** Server: how long a request for a shard this node is still receiving waits for it. */
+export const INCOMING_WAIT_MS = 5 * second
 /** Size of the writes that put a shard on the stream. */
 export const WRITE_CHUNK_BYTES = 1 * MiB
 
@@ -43,6 +49,14 @@ export const HEDGE_MIN_MS = 1 * second
 export const HAVE_REFRESH_MS = 500
 /** Scheduler: how often the DHT is asked again for the layer's providers during a fetch. */
 export const PROVIDER_LOOKUP_MS = 2 * second
+/** Scheduler: with no origin, a fetch fails after this many provider lookups found nobody holding some shard. */
+export const NO_HOLDER_LOOKUPS = 5
+/** Scheduler: a peer a shard was handed off to may still be storing it: ask it again this many times, */
+export const HANDOFF_RETRIES = 3
+/** ... this long apart. */
+export const HANDOFF_RETRY_MS = 200
+/** Scheduler: how much dearer a holder of the whole blob looks than a partial holder of the same shard. */
+export const SEED_COST_FACTOR = 4
 /** Scheduler: a peer that failed a request rests this long before it is asked again in the same fetch. */
 export const PEER_BACKOFF_MS = 2 * second
 /** Scheduler: attempts per shard before the fetch fails. */

@@ -2,10 +2,10 @@
 export class ProtocolError extends Error {
   override name = 'ProtocolError'
 }
-/** The peer answered with a status other than OK. */
+/** The peer answered with a status other than OK (`holder`: where an ELSEWHERE answer points). */
 export class PeerStatusError extends Error {
   override name = 'PeerStatusError'
-  constructor (message: string, readonly status: string) { super(message) }
+  constructor (message: string, readonly status: string, readonly holder?: string) { super(message) }
 }
 /** The bytes a peer sent do not match the CID asked for. */
 export class ShardMismatchError extends Error {

@@ -12,6 +12,7 @@
  * is stored, and the assembled blob against its digest.
  */
 import { createHash, randomInt } from 'node:crypto'
+import { peerIdFromString } from '@libp2p/peer-id'
 import type { PeerId } from '@libp2p/interface'
 import type { Logger } from 'pino'
 import { digestToCid } from '../shard/cid.js'
@@ -21,10 +22,11 @@ import type { ShardStore } from '../store/index.js'
 import type { ExchangeClient } from './client.js'
 import {
   FETCH_STREAMS_PER_PEER, FETCH_STREAMS_TOTAL, HAVE_REFRESH_MS, HEDGE_FACTOR, HEDGE_MIN_MS,
-  MAX_ATTEMPTS_PER_SHARD, PEER_BACKOFF_MS, PROVIDER_LOOKUP_MS
+  HANDOFF_RETRIES, HANDOFF_RETRY_MS, MAX_ATTEMPTS_PER_SHARD, NO_HOLDER_LOOKUPS, PEER_BACKOFF_MS, PROVIDER_LOOKUP_MS, SEED_COST_FACTOR
 } from './constants.js'
-import { BlobDigestMismatchError, FetchFailedError } from './errors.js'
+import { BlobDigestMismatchError, FetchFailedError, type PeerStatusError } from './errors.js'
 import { Holders, type Holder } from './holders.js'
+import type { Incoming } from './incoming.js'
 import type { PeerStats } from './peer-stats.js'
 import { verifyShard } from '../shard/cid.js'
 
@@ -51,6 +53,8 @@ export interface FetchResult {
   bytesByPeer: Record<string, number>
   hedged: number
   retries: number
+  /** Requests a holder answered by pointing at a peer it had just sent the shard to. */
+  handedOff: number
 }
 
 export interface FetcherComponents {
@@ -59,6 +63,8 @@ export interface FetcherComponents {
   store: ShardStore
   stats: PeerStats
   logger: Logger
+  /** Where the server learns which shards are on their way in. */
+  incoming?: Incoming
 }
 
 export interface FetcherInit {
@@ -67,6 +73,7 @@ export interface FetcherInit {
   streamsTotal?: number
   originStreams?: number
   haveRefreshMs?: number
+  providerLookupMs?: number
 }
 
 interface Task {
@@ -78,6 +85,12 @@ interface Task {
   hedgeDue: boolean
   done: boolean
   tried: Set<string>
+  /** Peers this shard was handed off to, and how often each answered NOT_FOUND (it may still be storing it). */
+  handoffs: Map<string, number>
+  notBeforeMs: number
+  /** Registered with `incoming`. */
+  begun: boolean
+  stored: boolean
 }
 
 export class Fetcher {
@@ -146,14 +159,14 @@ export class Fetcher {
   private async fetchShards (index: ShardIndex, holders: Holders, options: FetchOptions, started: number): Promise<FetchResult> {
     const { store, client, stats, routing, logger } = this.components
     const digest = index.digest
-    const result: FetchResult = { digest, sizeBytes: index.size, ms: 0, bytesBySource: { local: 0, peer: 0, origin: 0 }, bytesByPeer: {}, hedged: 0, retries: 0 }
+    const result: FetchResult = { digest, sizeBytes: index.size, ms: 0, bytesBySource: { local: 0, peer: 0, origin: 0 }, bytesByPeer: {}, hedged: 0, retries: 0, handedOff: 0 }
     const tasks = new Map<string, Task>()
     index.shards.forEach((ref, i) => {
       const key = ref.cid.toString()
       const t = tasks.get(key)
       if (t != null) { t.positions.push(i); return }
       if (store.hasSync(ref.cid)) { result.bytesBySource.local += ref.length; options.onShard?.(ref, 'local'); return }
-      tasks.set(key, { ref, positions: [i], tieBreak: randomInt(2 ** 30), attempts: 0, inflight: new Map(), hedgeDue: false, done: false, tried: new Set() })
+      tasks.set(key, { ref, positions: [i], tieBreak: randomInt(2 ** 30), attempts: 0, inflight: new Map(), hedgeDue: false, done: false, tried: new Set(), handoffs: new Map(), notBeforeMs: 0, begun: false, stored: false })
     })
     const pending = new Set(tasks.values())
     if (pending.size === 0) { result.ms = performance.now() - started; return result }
@@ -165,8 +178,7 @@ export class Fetcher {
     const originMax = this.init.originStreams ?? 4
     let running = 0
     let originRunning = 0
-    let refreshes = 0
-    let refreshing: Promise<void> | undefined
+    let lookups = 0
     let failure: Error | undefined
     let finish!: () => void
     let fail!: (err: Error) => void
@@ -174,29 +186,38 @@ export class Fetcher {
     const timers = new Set<NodeJS.Timeout>()
     const layerCid = digestToCid(digest)
 
-    let lastLookupMs = -Infinity
-    const refresh = async (): Promise<void> => {
-      // A DHT lookup costs far more than asking known holders for have-maps: do it less often.
-      if (performance.now() - lastLookupMs >= PROVIDER_LOOKUP_MS || holders.peers.size === 0) {
-        lastLookupMs = performance.now()
-        const providers = await routing.findProviders(layerCid, { signal }).catch(() => [])
-        for (const p of providers) holders.upsert(p.id)
+    // Two background loops feed the scheduler. Have-maps of known holders are asked
+    // for every HAVE_REFRESH_MS (cheap: one small message each), and each answer
+    // reschedules at once. The DHT is asked for the layer's providers every
+    // PROVIDER_LOOKUP_MS (dear: an iterative lookup), without ever holding up the
+    // have-maps; shards nobody is known to hold get a lookup of their own.
+    const askHave = async (h: Holder): Promise<void> => {
+      if (h.asking) return
+      h.asking = true
+      try {
+        const have = await client.getHave(h.id, digest, { signal })
+        if (have == null || have.shards !== index.shards.length) h.has.clear()
+        else holders.setBitmap(h, have.bitmap, have.shards)
+        h.lastHaveMs = performance.now()
+      } catch (err) {
+        if (signal.aborted) return
+        h.failures++
+        if (h.failures >= 3) h.dropped = true
+        logger.debug({ peer: h.key, err: (err as Error).message }, 'have request failed')
+      } finally {
+        h.asking = false
+        schedule()
       }
-      await Promise.all([...holders.peers.values()].filter(h => !h.dropped).map(async h => {
-        try {
-          const have = await client.getHave(h.id, digest, { signal })
-          if (have == null) { h.has.clear(); return }
-          if (have.shards !== index.shards.length) { h.has.clear(); return }
-          holders.setBitmap(h, have.bitmap, have.shards)
-          h.lastHaveMs = performance.now()
-        } catch (err) {
-          if (signal.aborted) return
-          h.failures++
-          if (h.failures >= 3) h.dropped = true
-          logger.debug({ peer: h.key, err: (err as Error).message }, 'have request failed')
-        }
-      }))
-      // Shards with no known holder: ask the DHT for their own providers.
+    }
+
+    const refreshHaves = async (): Promise<void> => {
+      await Promise.all([...holders.peers.values()].filter(h => !h.dropped).map(askHave))
+    }
+
+    const lookup = async (): Promise<void> => {
+      const providers = await routing.findProviders(layerCid, { signal }).catch(() => [])
+      const fresh = providers.filter(p => !holders.peers.has(p.id.toString())).map(p => holders.upsert(p.id))
+      await Promise.all(fresh.map(askHave))
       const orphans = [...pending].filter(t => t.inflight.size === 0 && t.positions.every(i => holders.count(i) === 0)).slice(0, 16)
       await Promise.all(orphans.map(async t => {
         for (const p of await routing.findProviders(t.ref.cid, { signal, timeoutMs: 2000 }).catch(() => [])) {
@@ -204,13 +225,16 @@ export class Fetcher {
           for (const i of t.positions) h.has.add(i)
         }
       }))
-      refreshes++
+      lookups++
+      logger.debug({ digest, holders: [...holders.peers.values()].map(h => `${h.key.slice(-6)}:${h.has.size}`).join(' '), pending: pending.size }, 'providers looked up')
     }
 
-    const startRefresh = (): void => {
-      if (refreshing != null || failure != null) return
-      refreshing = refresh().finally(() => { refreshing = undefined; schedule() })
+    const startLoop = (fn: () => Promise<void>, running: { p?: Promise<void> }): void => {
+      if (running.p != null || failure != null) return
+      running.p = fn().finally(() => { running.p = undefined; schedule() })
     }
+    const haveLoop: { p?: Promise<void> } = {}
+    const lookupLoop: { p?: Promise<void> } = {}
 
     const holdersOf = (t: Task): Holder[] => {
       const seen = new Map<string, Holder>()
@@ -219,20 +243,34 @@ export class Fetcher {
     }
 
     const order = (): Task[] => {
-      const list = [...pending].filter(t => t.inflight.size === 0 || (t.hedgeDue && t.inflight.size === 1))
+      const now = performance.now()
+      const list = [...pending].filter(t => t.notBeforeMs <= now && (t.inflight.size === 0 || (t.hedgeDue && t.inflight.size === 1)))
       if (options.order === 'sequential') return list.sort((a, b) => a.ref.offset - b.ref.offset)
       const rarity = new Map(list.map(t => [t, holdersOf(t).length]))
       return list.sort((a, b) => (rarity.get(a)! - rarity.get(b)!) || (a.tieBreak - b.tieBreak))
     }
 
+    // A holder with the whole blob is usually a seed that every fetcher leans on; when a
+    // shard is also at a partial holder (another fetcher), take it from there and leave
+    // the seed's upload for shards nobody else has yet.
+    const shardCount = index.shards.length
     const pickHolder = (t: Task, now: number): Holder | undefined => {
       let best: Holder | undefined
       let bestCost = Infinity
-      for (const h of holdersOf(t)) {
-        if (h.inflight >= perPeer || h.backoffUntilMs > now || t.inflight.has(h.key) || stats.isBanned(h.key)) continue
-        const cost = stats.expectedMs(h.key, t.ref.length) * (1 + h.inflight) * (t.tried.has(h.key) ? 4 : 1)
+      let untriedBusy = false
+      const hs = holdersOf(t)
+      const partial = hs.some(h => h.has.size < shardCount)
+      for (const h of hs) {
+        if (stats.isBanned(h.key) || t.inflight.has(h.key)) continue
+        const tried = t.tried.has(h.key)
+        if (h.inflight >= perPeer || h.backoffUntilMs > now) { if (!tried) untriedBusy = true; continue }
+        const seedFactor = partial && h.has.size === shardCount ? SEED_COST_FACTOR : 1
+        const cost = stats.expectedMs(h.key, t.ref.length) * (1 + h.inflight) * (tried ? 4 : 1) * seedFactor
         if (cost < bestCost) { best = h; bestCost = cost }
       }
+      // Going back to a holder already asked (say, a seed that handed the shard off)
+      // while a holder not yet asked is only busy would undo the hand-off: wait for a slot.
+      if (best != null && untriedBusy && t.tried.has(best.key)) return undefined
       return best
     }
 
@@ -244,6 +282,8 @@ export class Fetcher {
       result.bytesBySource[source] += t.ref.length * t.positions.length
       if (peer != null) result.bytesByPeer[peer] = (result.bytesByPeer[peer] ?? 0) + t.ref.length
       store.put(t.ref.cid, bytes, { signal }).then(() => {
+        t.stored = true
+        incoming?.settle(t.ref.cid.toString(), true)
         try { routing.provide(t.ref.cid, 'low') } catch (err) { logger.warn({ err: (err as Error).message }, 'shard not announced') }
         options.onShard?.(t.ref, source, peer)
         storedCount++
@@ -258,7 +298,15 @@ export class Fetcher {
       if (t.attempts >= MAX_ATTEMPTS_PER_SHARD) abortAll(new FetchFailedError(`shard ${t.ref.cid} of ${digest} failed ${t.attempts} times; last error: ${err.message}`))
     }
 
+    const { incoming } = this.components
+    const begin = (t: Task): void => {
+      if (t.begun) return
+      t.begun = true
+      incoming?.begin(t.ref.cid.toString())
+    }
+
     const startPeer = (t: Task, h: Holder): void => {
+      begin(t)
       const c = new AbortController()
       t.inflight.set(h.key, c)
       t.tried.add(h.key)
@@ -283,9 +331,30 @@ export class Fetcher {
             stats.penalise(h.key)
             h.dropped = true
             break
-          case 'PeerStatusError':
-            if ((err as Error & { status?: string }).status === 'NOT_FOUND') { for (const i of t.positions) h.has.delete(i) } else h.backoffUntilMs = now + PEER_BACKOFF_MS / 4
+          case 'PeerStatusError': {
+            const { status, holder } = err as PeerStatusError
+            if (status === 'ELSEWHERE' && holder != null) {
+              // The holder just sent this shard to `holder`: fetch it from there.
+              const to = parsePeer(holder)
+              if (to != null) {
+                const other = holders.upsert(to)
+                holders.expect(other, t.positions)
+                if (!t.handoffs.has(other.key)) t.handoffs.set(other.key, 0)
+                result.handedOff++
+                return
+              }
+            }
+            const misses = t.handoffs.get(h.key)
+            if (status === 'NOT_FOUND' && misses != null && misses < HANDOFF_RETRIES) {
+              // Handed off to a peer that is still verifying and storing the shard: ask again shortly.
+              t.handoffs.set(h.key, misses + 1)
+              t.notBeforeMs = now + HANDOFF_RETRY_MS
+              return
+            }
+            if (status === 'NOT_FOUND') holders.forget(h, t.positions)
+            else h.backoffUntilMs = now + PEER_BACKOFF_MS / 4
             break
+          }
           default:
             stats.recordFailure(h.key, Date.now())
             h.failures++
@@ -306,6 +375,7 @@ export class Fetcher {
     const startOrigin = (t: Task): void => {
       const origin = this.init.origin
       if (origin == null) return
+      begin(t)
       const c = new AbortController()
       t.inflight.set('origin', c)
       originRunning++
@@ -343,37 +413,45 @@ export class Fetcher {
         if (t.inflight.size > 0) continue
         const known = holdersOf(t)
         if (known.length > 0) continue // holders are busy or resting: wait for a slot
-        if (refreshes === 0) { waitingForHolders = true; continue }
+        if (lookups === 0) { waitingForHolders = true; continue }
         if (this.init.origin != null) {
           if (originRunning < originMax) startOrigin(t)
         } else {
           waitingForHolders = true
         }
       }
-      if (waitingForHolders && refreshes >= 20 && running === 0 && refreshing == null) {
+      if (waitingForHolders && lookups >= NO_HOLDER_LOOKUPS && running === 0 && lookupLoop.p == null) {
         abortAll(new FetchFailedError(`no peer holds ${pending.size} shard(s) of ${digest} and there is no origin`))
       }
     }
 
-    const refreshTimer = setInterval(startRefresh, this.init.haveRefreshMs ?? HAVE_REFRESH_MS)
+    const haveTimer = setInterval(() => { startLoop(refreshHaves, haveLoop) }, this.init.haveRefreshMs ?? HAVE_REFRESH_MS)
+    const lookupTimer = setInterval(() => { startLoop(lookup, lookupLoop) }, this.init.providerLookupMs ?? PROVIDER_LOOKUP_MS)
     // Shards that rest on a backed-off peer need a nudge when the backoff ends.
     const tick = setInterval(schedule, 100)
     try {
-      startRefresh()
+      startLoop(refreshHaves, haveLoop)
+      startLoop(lookup, lookupLoop)
       await Promise.race([finished, new Promise((_resolve, reject) => {
         if (options.signal?.aborted === true) reject(options.signal.reason)
         options.signal?.addEventListener('abort', () => { reject(options.signal?.reason) }, { once: true })
       })])
     } finally {
-      clearInterval(refreshTimer)
+      clearInterval(haveTimer)
+      clearInterval(lookupTimer)
       clearInterval(tick)
       for (const t of timers) clearTimeout(t)
+      for (const t of tasks.values()) if (t.begun && !t.stored) incoming?.settle(t.ref.cid.toString(), false)
       if (failure == null) controller.abort(new Error('fetch finished'))
-      await refreshing?.catch(() => {})
+      await Promise.all([haveLoop.p?.catch(() => {}), lookupLoop.p?.catch(() => {})])
     }
     result.ms = performance.now() - started
     return result
   }
+}
+
+function parsePeer (s: string): PeerId | undefined {
+  try { return peerIdFromString(s) } catch { return undefined }
 }
 
 export type { PeerId }

@@ -17,3 +17,5 @@ export { Fetcher, type FetcherInit, type FetcherComponents, type FetchOptions, t
 export { PeerStats, type PeerStat } from './peer-stats.js'
 export { TrafficCounter, type PeerTraffic } from './traffic.js'
 export { PeerLimiter } from './limiter.js'
+export { Incoming } from './incoming.js'
+export { Handoff } from './handoff.js'

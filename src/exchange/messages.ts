@@ -9,7 +9,8 @@ export enum Status {
   BUSY = 'BUSY',
   BAD_REQUEST = 'BAD_REQUEST',
   DENIED = 'DENIED',
-  ERROR = 'ERROR'
+  ERROR = 'ERROR',
+  ELSEWHERE = 'ELSEWHERE'
 }
 
 enum __StatusValues {
@@ -18,7 +19,8 @@ enum __StatusValues {
   BUSY = 2,
   BAD_REQUEST = 3,
   DENIED = 4,
-  ERROR = 5
+  ERROR = 5,
+  ELSEWHERE = 6
 }
 
 export namespace Status {
@@ -120,6 +122,7 @@ export interface ShardResponse {
   status: Status
   length: bigint
   error: string
+  holder: string
 }
 
 export namespace ShardResponse {
@@ -147,6 +150,11 @@ export namespace ShardResponse {
           w.string(obj.error)
         }
 
+        if ((obj.holder != null && obj.holder !== '')) {
+          w.uint32(34)
+          w.string(obj.holder)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -154,7 +162,8 @@ export namespace ShardResponse {
         const obj: any = {
           status: Status.OK,
           length: 0n,
-          error: ''
+          error: '',
+          holder: ''
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -173,6 +182,10 @@ export namespace ShardResponse {
             }
             case 3: {
               obj.error = reader.string()
+              break
+            }
+            case 4: {
+              obj.holder = reader.string()
               break
             }
             default: {
@@ -211,6 +224,13 @@ export namespace ShardResponse {
               }
               break
             }
+            case 4: {
+              yield {
+                field: `${prefix}.holder`,
+                value: reader.string()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -238,6 +258,11 @@ export namespace ShardResponse {
     value: string
   }
 
+  export interface ShardResponseHolderFieldEvent {
+    field: '$.holder'
+    value: string
+  }
+
   export function encode (obj: Partial<ShardResponse>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, ShardResponse.codec())
   }
@@ -246,7 +271,7 @@ export namespace ShardResponse {
     return decodeMessage(buf, ShardResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ShardResponse>): Generator<ShardResponseStatusFieldEvent | ShardResponseLengthFieldEvent | ShardResponseErrorFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ShardResponse>): Generator<ShardResponseStatusFieldEvent | ShardResponseLengthFieldEvent | ShardResponseErrorFieldEvent | ShardResponseHolderFieldEvent> {
     return streamMessage(buf, ShardResponse.codec(), opts)
   }
 }

@@ -12,14 +12,18 @@ import { isDigest } from '../shard/cid.js'
 import { encodeIndex } from '../shard/index-codec.js'
 import type { ShardStore } from '../store/index.js'
 import {
-  HAVE_PROTOCOL, INDEX_PROTOCOL, MAX_REQUEST_BYTES, REQUEST_TIMEOUT_MS, SERVE_BYTES_PER_PEER,
+  HANDOFF_MAX_ENTRIES, HANDOFF_WINDOW_MS, HAVE_PROTOCOL, INCOMING_WAIT_MS, INDEX_PROTOCOL, MAX_REQUEST_BYTES, REQUEST_TIMEOUT_MS, SERVE_BYTES_PER_PEER,
   SERVE_STREAMS_PER_PEER, SERVE_STREAMS_TOTAL, SHARD_PROTOCOL, WRITE_CHUNK_BYTES
 } from './constants.js'
+import { Handoff } from './handoff.js'
+import type { Incoming } from './incoming.js'
 import { PeerLimiter } from './limiter.js'
 import { HaveRequest, HaveResponse, IndexRequest, IndexResponse, ShardRequest, ShardResponse, Status } from './messages.js'
 import type { TrafficCounter } from './traffic.js'
 
 export interface ExchangeServerComponents {
+  /** Is there an open connection to this peer? (for hand-offs) */
+  isConnected?: (peer: string) => boolean
   registrar: {
     handle(protocol: string, handler: (stream: Stream, connection: Connection) => void | Promise<void>, options?: { maxInboundStreams?: number }): Promise<void>
     unhandle(protocol: string): Promise<void>
@@ -27,6 +31,8 @@ export interface ExchangeServerComponents {
   store: ShardStore
   logger: Logger
   traffic: TrafficCounter
+  /** Shards this node is receiving: a request for one waits for it instead of NOT_FOUND. */
+  incoming?: Incoming
 }
 
 export interface ExchangeServerInit {
@@ -35,12 +41,17 @@ export interface ExchangeServerInit {
   streamsPerPeer?: number
   bytesPerPeer?: number
   streamsTotal?: number
+  /** Send a peer to the one that just received a shard, instead of sending it again. @default true */
+  handoff?: boolean
+  /** @default HANDOFF_WINDOW_MS */
+  handoffWindowMs?: number
 }
 
 export class ExchangeServer {
   private readonly limiter: PeerLimiter
+  private readonly handoff: Handoff | undefined
   private started = false
-  served = { shards: 0, bytes: 0, busy: 0, notFound: 0, badRequests: 0 }
+  served = { shards: 0, bytes: 0, busy: 0, notFound: 0, badRequests: 0, handedOff: 0 }
 
   constructor (private readonly components: ExchangeServerComponents, private readonly init: ExchangeServerInit = {}) {
     this.limiter = new PeerLimiter({
@@ -48,6 +59,10 @@ export class ExchangeServer {
       bytesPerPeer: init.bytesPerPeer ?? SERVE_BYTES_PER_PEER,
       streamsTotal: init.streamsTotal ?? SERVE_STREAMS_TOTAL
     })
+    const isConnected = components.isConnected
+    if (init.handoff !== false && isConnected != null) {
+      this.handoff = new Handoff({ windowMs: init.handoffWindowMs ?? HANDOFF_WINDOW_MS, maxEntries: HANDOFF_MAX_ENTRIES, isConnected })
+    }
   }
 
   async start (): Promise<void> {
@@ -80,8 +95,8 @@ export class ExchangeServer {
   private async serveShard (stream: Stream, peer: string): Promise<void> {
     const pb = pbStream(stream, { maxDataLength: MAX_REQUEST_BYTES })
     const req = await pb.read(ShardRequest, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
-    const reply = async (status: Status, error = ''): Promise<void> => {
-      await pb.write({ status, length: 0n, error }, ShardResponse)
+    const reply = async (status: Status, error = '', holder = ''): Promise<void> => {
+      await pb.write({ status, length: 0n, error, holder }, ShardResponse)
       await stream.close()
     }
     let cid: CID
@@ -91,10 +106,15 @@ export class ExchangeServer {
       this.served.badRequests++
       await reply(Status.BAD_REQUEST, `not a CID: ${(err as Error).message}`); return
     }
-    const info = this.components.store.shardInfo(cid)
+    let info = this.components.store.shardInfo(cid)
+    if (info == null && this.components.incoming?.has(cid.toString()) === true) {
+      if (await this.components.incoming.wait(cid.toString(), INCOMING_WAIT_MS)) info = this.components.store.shardInfo(cid)
+    }
     if (info == null) { this.served.notFound++; await reply(Status.NOT_FOUND); return }
     const denied = this.init.deny?.({ cid })
     if (denied != null) { await reply(Status.DENIED, denied); return }
+    const elsewhere = this.handoff?.redirect(cid.toString(), peer)
+    if (elsewhere != null) { this.served.handedOff++; await reply(Status.ELSEWHERE, '', elsewhere); return }
     if (!this.limiter.tryAcquire(peer, info.sizeBytes)) { this.served.busy++; await reply(Status.BUSY, 'per-peer limit reached'); return }
     try {
       let bytes: Uint8Array
@@ -104,7 +124,10 @@ export class ExchangeServer {
         // Removed or found corrupt since shardInfo: the store has dropped it.
         await reply(Status.NOT_FOUND, (err as Error).message); return
       }
-      await pb.write({ status: Status.OK, length: BigInt(bytes.byteLength), error: '' }, ShardResponse)
+      // From now on, others asking for this shard are sent to this peer: concurrent
+      // fetchers that pick the same shard would otherwise each get it from here.
+      this.handoff?.recordSent(cid.toString(), peer)
+      await pb.write({ status: Status.OK, length: BigInt(bytes.byteLength), error: '', holder: '' }, ShardResponse)
       const raw = pb.unwrap()
       for (let off = 0; off < bytes.byteLength; off += WRITE_CHUNK_BYTES) {
         if (!raw.send(bytes.subarray(off, off + WRITE_CHUNK_BYTES))) await raw.onDrain({ signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS * 3) })

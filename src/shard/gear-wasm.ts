@@ -14,13 +14,15 @@
  *   (func (export "scan") (param $p i32) (param $end i32) (param $mask i32) (result i32)
  *     (local $h i32) (local $w i32)
  *     (local.set $h (global.get $h))
- *     (block $tail (loop $quad                     ;; four bytes from one unaligned load
- *       (br_if $tail (i32.gt_u (i32.add (local.get $p) (i32.const 4)) (local.get $end)))
+ *     (block $tail (loop $eight                    ;; eight bytes from two unaligned loads
+ *       (br_if $tail (i32.gt_u (i32.add (local.get $p) (i32.const 8)) (local.get $end)))
  *       (local.set $w (i32.load (local.get $p)))
  *       STEP((w << 2) & 0x3fc, 1) STEP((w >> 6) & 0x3fc, 2) STEP((w >> 14) & 0x3fc, 3) STEP((w >> 22) & 0x3fc, 4)
- *       (local.set $p (i32.add (local.get $p) (i32.const 4)))
- *       (br $quad)))
- *     (block $done (loop $byte                     ;; the last 0-3 bytes
+ *       (local.set $w (i32.load offset=4 (local.get $p)))
+ *       STEP((w << 2) & 0x3fc, 5) STEP((w >> 6) & 0x3fc, 6) STEP((w >> 14) & 0x3fc, 7) STEP((w >> 22) & 0x3fc, 8)
+ *       (local.set $p (i32.add (local.get $p) (i32.const 8)))
+ *       (br $eight)))
+ *     (block $done (loop $byte                     ;; the last 0-7 bytes
  *       (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
  *       (local.set $h (i32.add (i32.shl (local.get $h) (i32.const 1)) (i32.load (i32.shl (i32.load8_u (local.get $p)) (i32.const 2)))))
  *       (local.set $p (i32.add (local.get $p) (i32.const 1)))
@@ -77,8 +79,8 @@ function sleb (n: number): number[] {
 const get = (i: number): number[] => [OP.localGet, i]
 const set = (i: number): number[] => [OP.localSet, i]
 const i32 = (n: number): number[] => [OP.i32Const, ...sleb(n)]
-/** Memory access immediates: alignment exponent, then offset 0. */
-const load32 = [OP.i32Load, 2, 0]
+/** Memory access immediates: alignment exponent, then offset. */
+const load32 = (offset = 0): number[] => [OP.i32Load, 2, offset]
 const load8 = [OP.i32Load8U, 0, 0]
 
 function cut (k: number): number[] {
@@ -90,7 +92,7 @@ function cut (k: number): number[] {
 }
 
 function roll (tableOffset: number[]): number[] {
-  return [...get(H), ...i32(1), OP.i32Shl, ...tableOffset, ...load32, OP.i32Add, ...set(H)]
+  return [...get(H), ...i32(1), OP.i32Shl, ...tableOffset, ...load32(), OP.i32Add, ...set(H)]
 }
 
 /** Table offset (byte * 4) of byte `k` of the little-endian word in $w. */
@@ -103,13 +105,18 @@ function scanBody (): number[] {
   return [
     OP.globalGet, 0, ...set(H),
     OP.block, EMPTY_BLOCK, OP.loop, EMPTY_BLOCK,
-    ...get(P), ...i32(4), OP.i32Add, ...get(END), OP.i32GtU, OP.brIf, 1,
-    ...get(P), ...load32, ...set(W),
+    ...get(P), ...i32(8), OP.i32Add, ...get(END), OP.i32GtU, OP.brIf, 1,
+    ...get(P), ...load32(0), ...set(W),
     ...roll(byteOffset(0)), ...cut(1),
     ...roll(byteOffset(1)), ...cut(2),
     ...roll(byteOffset(2)), ...cut(3),
     ...roll(byteOffset(3)), ...cut(4),
-    ...get(P), ...i32(4), OP.i32Add, ...set(P),
+    ...get(P), ...load32(4), ...set(W),
+    ...roll(byteOffset(0)), ...cut(5),
+    ...roll(byteOffset(1)), ...cut(6),
+    ...roll(byteOffset(2)), ...cut(7),
+    ...roll(byteOffset(3)), ...cut(8),
+    ...get(P), ...i32(8), OP.i32Add, ...set(P),
     OP.br, 0, OP.end, OP.end,
     OP.block, EMPTY_BLOCK, OP.loop, EMPTY_BLOCK,
     ...get(P), ...get(END), OP.i32GeU, OP.brIf, 1,

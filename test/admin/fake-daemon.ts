@@ -110,12 +110,12 @@ export class FakeDaemon implements DaemonApi {
     await this.hooks.beforeFetch?.(digest, options.signal)
     const held = this.local.get(digest)
     if (held != null) {
-      return { digest, sizeBytes: held.byteLength, ms: 1, bytesBySource: { local: held.byteLength, peer: 0, origin: 0 }, bytesByPeer: {}, hedged: 0, retries: 0 }
+      return { digest, sizeBytes: held.byteLength, ms: 1, bytesBySource: { local: held.byteLength, peer: 0, origin: 0 }, bytesByPeer: {}, hedged: 0, retries: 0, handedOff: 0 }
     }
     const bytes = this.remote.get(digest)
     if (bytes == null) throw new FetchFailedError(`no shard index for ${digest}: no provider has one and there is no origin`)
     this.local.set(digest, bytes)
-    return { digest, sizeBytes: bytes.byteLength, ms: 12, bytesBySource: { local: 0, peer: bytes.byteLength, origin: 0 }, bytesByPeer: { [REMOTE_PEER]: bytes.byteLength }, hedged: 0, retries: 0 }
+    return { digest, sizeBytes: bytes.byteLength, ms: 12, bytesBySource: { local: 0, peer: bytes.byteLength, origin: 0 }, bytesByPeer: { [REMOTE_PEER]: bytes.byteLength }, hedged: 0, retries: 0, handedOff: 0 }
   }
 
   read (digest: string, options: { offset?: number, length?: number, signal?: AbortSignal }): AsyncIterable<Uint8Array> {

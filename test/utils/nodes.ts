@@ -12,7 +12,7 @@ import { createNode, type ShoalLibp2p } from '../../src/node/create.js'
 import { MemoryRouting, MemoryRoutingNetwork } from '../../src/routing/index.js'
 import { createMemoryStore, type ShardStore } from '../../src/store/index.js'
 import {
-  ExchangeClient, ExchangeServer, Fetcher, PeerStats, TrafficCounter,
+  ExchangeClient, ExchangeServer, Fetcher, Incoming, PeerStats, TrafficCounter,
   type ExchangeServerInit, type FetcherInit
 } from '../../src/exchange/index.js'
 
@@ -42,10 +42,11 @@ export class TestSwarm {
     const routing = new MemoryRouting(this.network, { id: node.peerId, multiaddrs: node.getMultiaddrs() })
     const stats = new PeerStats()
     const traffic = new TrafficCounter()
-    const server = new ExchangeServer({ registrar: node, store, logger, traffic }, opts.server)
+    const incoming = new Incoming()
+    const server = new ExchangeServer({ registrar: node, store, logger, traffic, isConnected: peer => node.getConnections().some(c => c.remotePeer.toString() === peer), incoming }, opts.server)
     await server.start()
     const client = new ExchangeClient({ dialer: node, stats, traffic })
-    const fetcher = new Fetcher({ client, routing, store, stats, logger }, { haveRefreshMs: 100, ...opts.fetcher })
+    const fetcher = new Fetcher({ client, routing, store, stats, logger, incoming }, { haveRefreshMs: 100, providerLookupMs: 200, ...opts.fetcher })
     const t: TestNode = { name, node, store, routing, server, client, fetcher, stats, traffic }
     this.nodes.push(t)
     return t
