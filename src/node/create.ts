@@ -20,7 +20,7 @@ import type { Ping } from '@libp2p/ping'
 import type { ComponentLogger, Libp2p, PrivateKey } from '@libp2p/interface'
 import {
   DIAL_TIMEOUT_MS, KAD_PROTOCOL, MAX_CONNECTIONS, STREAM_INACTIVITY_TIMEOUT_MS,
-  STREAM_MAX_READ_BUFFER_BYTES, YAMUX_MAX_MESSAGE_BYTES, YAMUX_MAX_STREAM_WINDOW_BYTES
+  STREAM_MAX_READ_BUFFER_BYTES, YAMUX_INITIAL_STREAM_WINDOW_BYTES, YAMUX_MAX_MESSAGE_BYTES, YAMUX_MAX_STREAM_WINDOW_BYTES
 } from './constants.js'
 
 export type ShoalServices = {
@@ -60,6 +60,7 @@ export async function createNode (init: NodeInit): Promise<ShoalLibp2p> {
     streamMuxers: [yamux({
       maxMessageSize: YAMUX_MAX_MESSAGE_BYTES,
       streamOptions: {
+        initialStreamWindowSize: YAMUX_INITIAL_STREAM_WINDOW_BYTES,
         maxStreamWindowSize: YAMUX_MAX_STREAM_WINDOW_BYTES,
         maxReadBufferLength: STREAM_MAX_READ_BUFFER_BYTES,
         inactivityTimeout: STREAM_INACTIVITY_TIMEOUT_MS

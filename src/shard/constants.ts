@@ -53,5 +53,9 @@ export const MAX_INDEX_SHARDS = 64 * KiB
 
 /** Shards a chunker may have on its hasher while it cuts the next: its memory is about (this + 1) * maxBytes. */
 export const HASH_AHEAD_SHARDS = 2
-/** Shards a WorkerHasher has on its worker at once; more are hashed inline. */
-export const WORKER_HASH_MAX_IN_FLIGHT = 16
+/**
+ * Shards a WorkerHasher has on its worker at once: one being hashed and one
+ * queued, so the worker never idles. More are hashed on the calling thread
+ * rather than waiting, which shares the hashing between the two threads.
+ */
+export const WORKER_HASH_MAX_IN_FLIGHT = 2

@@ -2,8 +2,9 @@
  * A ShardHasher with one worker thread. A shard's buffer is transferred to the
  * worker and back (no copy) when the cutter owns it; a shard that is a view of
  * an input buffer is copied first (the caller's buffer is never moved). Small
- * shards, and shards beyond `maxInFlight`, are hashed inline: the answer is
- * the same, only where the work runs differs.
+ * shards, and shards beyond `maxInFlight`, are hashed inline: rather than
+ * wait for a busy worker, the calling thread takes its share of the hashing.
+ * The answer is the same; only where the work runs differs.
  *
  * One per process, built by the composition root and shared by every chunker;
  * the worker holds the event loop open only while it has work.
@@ -15,7 +16,7 @@ import { HasherStoppedError, InvalidChunkerParamsError } from './errors.js'
 import { inlineHasher, type HashedShard, type ShardHasher } from './hasher.js'
 
 export interface WorkerHasherInit {
-  /** Shards on the worker at once, over all chunkers; more are hashed inline. @default WORKER_HASH_MAX_IN_FLIGHT (16) */
+  /** Shards on the worker at once, over all chunkers; more are hashed inline. @default WORKER_HASH_MAX_IN_FLIGHT (2) */
   maxInFlight?: number
   /** Smaller shards are hashed inline (the round trip would cost more). @default OFF_THREAD_HASH_MIN_BYTES (64 KiB) */
   minBytes?: number
