@@ -7,12 +7,14 @@
  * the timed loops). Measured:
  *
  *   sha256     one sha256 pass over the stream (the baseline)
- *   chunk      cut + a CID per shard, hashing on a WorkerHasher (what the store does)
+ *   chunk      cut + a CID per shard, with a WorkerHasher (what a daemon should pass)
  *   inline     the same with every hash on this thread
  *   blob       chunkBlob: chunk + CIDs + the whole-blob digest + the index
  *
- * `ratio` is chunk / sha256. The blob digest is a second full sha256 pass,
- * so `blobRatio` cannot reach what `ratio` does.
+ * `ratio` is chunk / sha256. The chunker uses two threads (cutting here, most
+ * hashing on the worker); the baseline one. The blob digest is a second full
+ * sha256 pass, so `blobRatio` cannot reach what `ratio` does. Every blob run
+ * checks its digest against the baseline's.
  *
  *   npm run bench:chunk [-- --size-mib 1024] [--runs 3] [--json]
  */
@@ -28,6 +30,7 @@ const args = parseBenchArgs(process.argv.slice(2), { 'size-mib': 1024, runs: 3, 
 
 const sizeBytes = Math.round(args['size-mib'] * MiB)
 const sliceBytes = Math.round(args['input-kib'] * KiB)
+if (sizeBytes < 1 || sliceBytes < 1 || !Number.isInteger(args.runs) || args.runs < 1) throw new Error('--size-mib and --input-kib must be positive, --runs a positive integer')
 const pool = randomBytes(args['pool-mib'] * MiB, args.seed)
 if (pool.byteLength < sliceBytes) throw new Error('--pool-mib must hold at least one --input-kib slice')
 const offsets = slicePlan(sizeBytes)

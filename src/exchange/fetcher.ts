@@ -274,14 +274,16 @@ export class Fetcher {
       return best
     }
 
-    const complete = (t: Task, bytes: Uint8Array, source: ShardSource, peer?: string): void => {
+    // Resolves once the shard is stored; the request's slot is held until then, so
+    // bodies waiting for a slow disk never pile up beyond the stream limits.
+    const complete = async (t: Task, bytes: Uint8Array, source: ShardSource, peer?: string): Promise<void> => {
       t.done = true
       pending.delete(t)
       for (const [, c] of t.inflight) c.abort(new Error('another request delivered the shard first'))
       t.inflight.clear()
       result.bytesBySource[source] += t.ref.length * t.positions.length
       if (peer != null) result.bytesByPeer[peer] = (result.bytesByPeer[peer] ?? 0) + t.ref.length
-      store.put(t.ref.cid, bytes, { signal }).then(() => {
+      await store.put(t.ref.cid, bytes, { signal }).then(() => {
         t.stored = true
         incoming?.settle(t.ref.cid.toString(), true)
         try { routing.provide(t.ref.cid, 'low') } catch (err) { logger.warn({ err: (err as Error).message }, 'shard not announced') }
@@ -318,8 +320,8 @@ export class Fetcher {
       const hedgeTimer = setTimeout(() => { if (!t.done && t.inflight.size === 1) { t.hedgeDue = true; schedule() } },
         Math.max(HEDGE_MIN_MS, HEDGE_FACTOR * stats.expectedMs(h.key, t.ref.length)))
       timers.add(hedgeTimer)
-      client.getShard(h.id, t.ref.cid, t.ref.length, { signal: AbortSignal.any([signal, c.signal]) }).then(res => {
-        if (!t.done) complete(t, res.bytes, 'peer', h.key)
+      client.getShard(h.id, t.ref.cid, t.ref.length, { signal: AbortSignal.any([signal, c.signal]) }).then(async res => {
+        if (!t.done) await complete(t, res.bytes, 'peer', h.key)
         h.failures = 0
       }, (err: Error) => {
         if (t.done || signal.aborted) return
@@ -380,9 +382,9 @@ export class Fetcher {
       t.inflight.set('origin', c)
       originRunning++
       running++
-      origin({ digest, ref: t.ref }, { signal: AbortSignal.any([signal, c.signal]) }).then(bytes => {
+      origin({ digest, ref: t.ref }, { signal: AbortSignal.any([signal, c.signal]) }).then(async bytes => {
         if (!verifyShard(t.ref.cid, bytes)) throw new FetchFailedError(`the origin sent bytes for shard ${t.ref.cid} of ${digest} that do not match`)
-        if (!t.done) complete(t, bytes, 'origin')
+        if (!t.done) await complete(t, bytes, 'origin')
       }).catch((err: Error) => {
         if (t.done || signal.aborted) return
         logger.warn({ digest, cid: t.ref.cid.toString(), err: err.message }, 'origin request failed')

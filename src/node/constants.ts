@@ -11,12 +11,12 @@ export const KAD_PROTOCOL = '/shoal/kad/1.0.0'
 export const MAX_CONNECTIONS = 256
 /**
  * Yamux window a new stream starts with. The default (256 KiB) makes a 1 MiB
- * shard on a fresh stream wait for several window updates; 4 MiB (the largest
- * shard) lets a whole shard flow at once. It is credit, not a buffer: the
+ * shard on a fresh stream wait for several window updates; 1 MiB (the average
+ * shard) lets most shards flow at once. It is credit, not a buffer: the
  * reader drains it as fast as it arrives, and STREAM_MAX_READ_BUFFER_BYTES
  * still bounds what may sit unread.
  */
-export const YAMUX_INITIAL_STREAM_WINDOW_BYTES = 4 * MiB
+export const YAMUX_INITIAL_STREAM_WINDOW_BYTES = 1 * MiB
 /** Largest yamux window per stream: a shard (4 MiB max) can be in flight without waiting for window updates. */
 export const YAMUX_MAX_STREAM_WINDOW_BYTES = 16 * MiB
 /** Largest yamux frame; bigger frames mean fewer headers and fewer callbacks per MiB. */

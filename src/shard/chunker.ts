@@ -4,9 +4,11 @@
  *
  * Cutting runs on this thread. Hashing goes to the `hasher`: inline by
  * default; with a WorkerHasher, up to HASH_AHEAD_SHARDS shards are hashed on
- * another core while the next one is cut. Memory: the shard being cut (up to
- * maxBytes) plus the input buffer being read, plus, with a worker, the shards
- * being hashed: at most about (HASH_AHEAD_SHARDS + 1) * maxBytes in all.
+ * another core while the next one is cut. Memory the chunker holds: the
+ * shard being cut (up to maxBytes, as views of input buffers where it can)
+ * and the input buffer being read; with a worker, also the shards still
+ * being hashed: at most (HASH_AHEAD_SHARDS + 1) * maxBytes plus one input
+ * buffer.
  */
 import { cidFromSha256 } from './cid.js'
 import { HASH_AHEAD_SHARDS } from './constants.js'

@@ -37,8 +37,8 @@ export const GEAR_SEED = 0x53484f41
 export const SCAN_WINDOW_BYTES = 16 * KiB
 
 /** Input buffers smaller than this are copied into a staging buffer instead of being kept as views. */
-export const SMALL_PIECE_BYTES = 16 * KiB
-/** Size of a staging buffer for small input pieces. */
+export const SMALL_INPUT_BYTES = 16 * KiB
+/** Size of a staging buffer for the bytes of small input buffers. */
 export const STAGE_BYTES = 256 * KiB
 
 /** Smaller shards are hashed inline even with a WorkerHasher: the round trip would cost more than the hash. */
@@ -48,7 +48,7 @@ export const OFF_THREAD_HASH_MIN_BYTES = 64 * KiB
 export const INDEX_VERSION = 1
 /** Largest encoded shard index accepted or produced. */
 export const MAX_INDEX_BYTES = 8 * MiB
-/** Most shards in one index (a 64 GiB blob at the default average). */
+/** Most shards in one index (about 70 GiB of blob at the default parameters). */
 export const MAX_INDEX_SHARDS = 64 * KiB
 
 /** Shards a chunker may have on its hasher while it cuts the next: its memory is about (this + 1) * maxBytes. */

@@ -10,7 +10,7 @@
  * buffers are copied into a staging buffer, so a stream of tiny buffers cannot
  * grow the list.
  */
-import { SMALL_PIECE_BYTES, STAGE_BYTES } from './constants.js'
+import { SMALL_INPUT_BYTES, STAGE_BYTES } from './constants.js'
 import { createGearScanner, gearMasks, type GearMasks, type GearScanner } from './gear.js'
 import type { ChunkerParams } from './types.js'
 
@@ -76,7 +76,7 @@ export class Cutter {
     const n = to - from
     if (n === 0) return
     this.length += n
-    if (buf.byteLength >= SMALL_PIECE_BYTES) {
+    if (buf.byteLength >= SMALL_INPUT_BYTES) {
       if (this.viewOf === buf && this.viewEnd === from) {
         // The next bytes of the same input buffer: widen the last view.
         this.parts[this.parts.length - 1] = buf.subarray(this.viewStart, to)

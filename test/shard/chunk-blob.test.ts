@@ -53,8 +53,13 @@ t.test('chunkBlob: an error from onChunk stops it', async t => {
   await t.rejects(chunkBlob(split(randomBytes(10, 23), [10]), { onShard: () => {} } as never), { name: 'InvalidChunkerParamsError', message: /unknown chunker option "onShard".*onChunk/ })
 })
 
-t.test('chunkBlob: more shards than an index may list', async t => {
-  // Tiny shards: avgBytes 64 -> MAX_INDEX_SHARDS shards in about 4.5 MiB.
-  const bytes = randomBytes(MAX_INDEX_SHARDS * 80, 24)
-  await t.rejects(chunkBlob(split(bytes, [MiB]), { minBytes: 16, avgBytes: 64, maxBytes: 128 }), { name: 'TooManyShardsError', message: /more than 65536 shards/ })
+t.test('chunkBlob: more shards than allowed', async t => {
+  const bytes = randomBytes(64 * KiB, 24)
+  const tiny = { minBytes: 16, avgBytes: 64, maxBytes: 128 }
+  const all = await chunkBlob(split(bytes, [MiB]), tiny)
+  const n = all.index.shards.length
+  t.ok(n > 500, `${n} shards`)
+  t.equal((await chunkBlob(split(bytes, [MiB]), { ...tiny, maxShards: n })).index.shards.length, n, 'exactly maxShards: fine')
+  await t.rejects(chunkBlob(split(bytes, [MiB]), { ...tiny, maxShards: n - 1 }), { name: 'TooManyShardsError', message: new RegExp(`more than ${n - 1} shards`) })
+  await t.rejects(chunkBlob(split(bytes, [MiB]), { maxShards: MAX_INDEX_SHARDS + 1 }), { name: 'InvalidChunkerParamsError', message: /maxShards must be an integer from 0 to MAX_INDEX_SHARDS \(65536\)/ })
 })

@@ -51,8 +51,9 @@ t.test('same bytes, any split into input buffers: the same shards', async t => {
 })
 
 t.test('streaming: one byte at a time', async t => {
-  const bytes = randomBytes(300 * KiB, 5)
+  const bytes = randomBytes(80 * KiB, 5)
   const chunks = await collect(split(bytes, [1]), SMALL)
+  t.ok(chunks.length >= 3, `${chunks.length} shards`)
   t.same(lengths(chunks), referenceLengths(bytes, SMALL))
   checkChunks(t, bytes, chunks)
 })
@@ -67,8 +68,8 @@ t.test('size bounds, and the average on random data', async t => {
   t.ok(Math.abs(avg - SMALL.avgBytes) / SMALL.avgBytes <= 0.25, `average ${avg.toFixed(0)} within 25% of ${SMALL.avgBytes} (${chunks.length} shards)`)
 })
 
-t.test('default parameters: bounds and average on 32 MiB', async t => {
-  const bytes = randomBytes(32 * MiB, 8)
+t.test('default parameters: bounds and average on 16 MiB', async t => {
+  const bytes = randomBytes(16 * MiB, 8)
   const stream = chunk(split(bytes, [MiB]))
   t.same(stream.params, { name: 'fastcdc-v1', minBytes: DEFAULT_MIN_BYTES, avgBytes: DEFAULT_AVG_BYTES, maxBytes: DEFAULT_MAX_BYTES })
   const chunks: Chunk[] = []
@@ -80,13 +81,13 @@ t.test('default parameters: bounds and average on 32 MiB', async t => {
 })
 
 t.test('boundary stability: bytes inserted near the start change only the first shards', async t => {
-  const bytes = randomBytes(24 * MiB, 9)
+  const bytes = randomBytes(12 * MiB, 9)
   const edited = concat([bytes.subarray(0, 1000), randomBytes(100, 10), bytes.subarray(1000)])
   const a = await collect(split(bytes, [MiB]))
   const b = await collect(split(edited, [MiB]))
   const inA = new Set(a.map(c => c.cid.toString()))
   const shared = b.filter(c => inA.has(c.cid.toString())).length
-  t.ok(a.length >= 18, `${a.length} shards before the edit`)
+  t.ok(a.length >= 9, `${a.length} shards before the edit`)
   t.ok(shared >= a.length - 2, `${shared} of ${a.length} shards shared after inserting 100 bytes at offset 1000`)
   t.same(b.slice(-shared).map(c => c.cid.toString()), a.slice(-shared).map(c => c.cid.toString()), 'the shared ones are the tail, in order')
   t.equal(b.at(-1)!.offset - a.at(-1)!.offset, 100, 'shifted by the insert')
