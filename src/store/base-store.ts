@@ -18,7 +18,7 @@ import { decodeIndex, encodeIndex } from '../shard/index-codec.js'
 import type { CID } from '../shard/cid.js'
 import type { ShardIndex } from '../shard/types.js'
 import type {
-  AbortOptions, ShardInfo, ShardStoreInit, StoreComponents, StoreEvents, StoreListener, StoreLogger, StoreStat
+  AbortOptions, GetOptions, PutOptions, ShardInfo, ShardStoreInit, StoreComponents, StoreEvents, StoreListener, StoreLogger, StoreStat
 } from './index.js'
 
 export interface ShardMeta {
@@ -245,7 +245,7 @@ export abstract class BaseStore {
     return { shards: this.meta.size, usedBytes: this.usedBytes, capacityBytes: this.capacityBytes, blobs: this.blobs }
   }
 
-  async get (cid: CID, opts: AbortOptions = {}): Promise<Uint8Array> {
+  async get (cid: CID, opts: GetOptions = {}): Promise<Uint8Array> {
     return this.track(opts.signal, async () => {
       const key = shardKey(cid)
       const m = key === undefined ? undefined : this.meta.get(key)
@@ -256,7 +256,7 @@ export abstract class BaseStore {
         await this.removeKey(key, cid, 'missing', m)
         throw new ShardNotFoundError(key)
       }
-      if (this.verifyOnRead && !verifyShard(cid, bytes)) {
+      if (this.verifyOnRead && opts.verify !== false && !verifyShard(cid, bytes)) {
         this.logger.warn({ cid: key }, 'shard failed verification on read; removing it')
         await this.removeKey(key, cid, 'corrupt', m)
         throw new ShardNotFoundError(key, `shard ${key} was corrupt in the store and has been removed`)
@@ -267,12 +267,12 @@ export abstract class BaseStore {
     })
   }
 
-  async put (cid: CID, bytes: Uint8Array, opts: AbortOptions = {}): Promise<boolean> {
+  async put (cid: CID, bytes: Uint8Array, opts: PutOptions = {}): Promise<boolean> {
     return this.track(opts.signal, async () => {
       const key = shardKey(cid)
       if (key === undefined) throw new ShardVerificationError(cid.toString(), `${cid.toString()} is not a shard CID (CIDv1, raw, sha2-256)`)
       if (bytes.byteLength > this.maxShardBytes) throw new ShardTooLargeError(key, bytes.byteLength, this.maxShardBytes)
-      if (!verifyShard(cid, bytes)) throw new ShardVerificationError(key, `shard bytes (${bytes.byteLength}) do not hash to ${key}`)
+      if (opts.verified !== true && !verifyShard(cid, bytes)) throw new ShardVerificationError(key, `shard bytes (${bytes.byteLength}) do not hash to ${key}`)
       return this.putVerified(key, cid, bytes, opts.signal)
     })
   }

@@ -104,7 +104,7 @@ export abstract class BlobStore extends BaseStore {
       }
     }
     for (const { ref, start, end } of slices) {
-      const bytes = await this.get(ref.cid, { signal: opts.signal })
+      const bytes = await this.get(ref.cid, { signal: opts.signal, ...(opts.verify === false ? { verify: false } : {}) })
       yield start === 0 && end === bytes.byteLength ? bytes : bytes.subarray(start, end)
     }
   }

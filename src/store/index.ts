@@ -109,7 +109,21 @@ export interface HaveMap {
   bitmap: Uint8Array
 }
 
-export interface ReadBlobOptions extends AbortOptions {
+export interface GetOptions extends AbortOptions {
+  /**
+   * Hash the bytes against the CID (when the store verifies on read). Pass
+   * false only right after the same shard was verified, e.g. to check a blob's
+   * digest over shards just fetched. @default true
+   */
+  verify?: boolean
+}
+
+export interface PutOptions extends AbortOptions {
+  /** The caller has just hashed these very bytes against the CID: skip the second hash. @default false */
+  verified?: boolean
+}
+
+export interface ReadBlobOptions extends GetOptions {
   /** First byte to read. @default 0 */
   offset?: number
   /** Bytes to read. @default to the end of the blob */
@@ -144,13 +158,13 @@ export interface ShardStore {
   /** From the in-memory set: for have-maps and hot paths. */
   hasSync (cid: CID): boolean
   /** The verified bytes. Throws `ShardNotFoundError`. */
-  get (cid: CID, opts?: AbortOptions): Promise<Uint8Array>
+  get (cid: CID, opts?: GetOptions): Promise<Uint8Array>
   /**
    * Verify, then store durably. Returns false when already held (concurrent
    * puts of one CID store and count it once). Throws `ShardVerificationError`,
    * `ShardTooLargeError`, `StoreFullError`.
    */
-  put (cid: CID, bytes: Uint8Array, opts?: AbortOptions): Promise<boolean>
+  put (cid: CID, bytes: Uint8Array, opts?: PutOptions): Promise<boolean>
   /** Returns false when not held. Indexes that list the shard are kept. */
   delete (cid: CID, opts?: AbortOptions): Promise<boolean>
   shardInfo (cid: CID): ShardInfo | undefined
