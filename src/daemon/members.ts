@@ -40,11 +40,20 @@ export class Members {
     }
   }
 
+  private pendingPublish: NodeJS.Timeout | undefined
+  // A peer that joins the topic hears from us at once, not at the next interval.
+  private readonly onSubscriptionChange = (): void => {
+    if (this.pendingPublish != null || this.timer == null) return
+    this.pendingPublish = setTimeout(() => { this.pendingPublish = undefined; this.publish() }, 200)
+    this.pendingPublish.unref()
+  }
+
   constructor (private readonly components: MembersComponents, private readonly intervalMs = MEMBERS_INTERVAL_MS) {}
 
   start (): void {
     if (this.timer != null) return
     this.components.pubsub.addEventListener('message', this.onMessage)
+    this.components.pubsub.addEventListener('subscription-change', this.onSubscriptionChange)
     this.components.pubsub.subscribe(MEMBERS_TOPIC)
     this.timer = setInterval(() => { this.publish() }, this.intervalMs)
     this.timer.unref()
@@ -54,8 +63,10 @@ export class Members {
   stop (): void {
     if (this.timer == null) return
     clearInterval(this.timer)
+    clearTimeout(this.pendingPublish)
     this.timer = undefined
     this.components.pubsub.removeEventListener('message', this.onMessage)
+    this.components.pubsub.removeEventListener('subscription-change', this.onSubscriptionChange)
   }
 
   publish (): void {
