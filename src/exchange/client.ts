@@ -12,7 +12,7 @@ import { decodeIndex } from '../shard/index-codec.js'
 import type { ShardIndex } from '../shard/types.js'
 import {
   HAVE_PROTOCOL, INDEX_PROTOCOL, MAX_HAVE_BYTES, MAX_HEADER_BYTES, MAX_INDEX_BYTES, MAX_SHARD_BYTES,
-  RESPONSE_TIMEOUT_MS, SHARD_PROTOCOL, STALL_TIMEOUT_MS
+  IDLE_STREAM_MAX_AGE_MS, IDLE_STREAMS_PER_PEER, RESPONSE_TIMEOUT_MS, SHARD_PROTOCOL, STALL_TIMEOUT_MS
 } from './constants.js'
 import { PeerStatusError, ProtocolError, ShardMismatchError, StallError } from './errors.js'
 import { HaveRequest, HaveResponse, IndexRequest, IndexResponse, ShardRequest, ShardResponse, Status } from './messages.js'
@@ -48,19 +48,55 @@ export interface ExchangeClientInit {
 }
 
 export class ExchangeClient {
+  /** Idle shard streams per peer, for reuse (see the server's serveShard). */
+  private readonly idle = new Map<string, Array<{ stream: Stream, sinceMs: number }>>()
+
   constructor (private readonly components: ExchangeClientComponents, private readonly init: ExchangeClientInit = {}) {}
 
   /** Fetch one shard and verify it against `cid`. Throws ShardMismatchError for bytes that do not match. */
   async getShard (peer: PeerId, cid: CID, expectedLength: number, options: { signal?: AbortSignal } = {}): Promise<ShardResult> {
+    const idle = this.takeIdle(peer)
+    if (idle != null) {
+      try {
+        return await this.getShardOn(idle, peer, cid, expectedLength, options)
+      } catch (err) {
+        // A reused stream the peer had already closed fails before any header: not the peer's fault.
+        if (options.signal?.aborted === true || (err as { headerReceived?: boolean }).headerReceived === true) throw err
+      }
+    }
+    return await this.getShardOn(await this.open(peer, SHARD_PROTOCOL, options.signal), peer, cid, expectedLength, options)
+  }
+
+  private takeIdle (peer: PeerId): Stream | undefined {
+    const list = this.idle.get(peer.toString())
+    const now = performance.now()
+    while (list != null && list.length > 0) {
+      const { stream, sinceMs } = list.pop()!
+      if (stream.status === 'open' && stream.writeStatus === 'writable' && now - sinceMs < IDLE_STREAM_MAX_AGE_MS) return stream
+      stream.abort(new Error('idle shard stream discarded'))
+    }
+    return undefined
+  }
+
+  private release (peer: PeerId, stream: Stream): void {
+    const key = peer.toString()
+    let list = this.idle.get(key)
+    if (list == null) { list = []; this.idle.set(key, list) }
+    if (list.length >= IDLE_STREAMS_PER_PEER || stream.status !== 'open') { void stream.close().catch(() => {}); return }
+    list.push({ stream, sinceMs: performance.now() })
+  }
+
+  private async getShardOn (stream: Stream, peer: PeerId, cid: CID, expectedLength: number, options: { signal?: AbortSignal }): Promise<ShardResult> {
     const key = peer.toString()
     const started = performance.now()
-    const stream = await this.open(peer, SHARD_PROTOCOL, options.signal)
+    let headerReceived = false
     const controller = new AbortController()
     const signal = options.signal != null ? AbortSignal.any([options.signal, controller.signal]) : controller.signal
     try {
       const pb = pbStream(stream, { maxDataLength: MAX_HEADER_BYTES })
       await pb.write({ cid: cid.bytes }, ShardRequest, { signal })
       const header = await pb.read(ShardResponse, { signal: AbortSignal.any([signal, AbortSignal.timeout(this.init.responseTimeoutMs ?? RESPONSE_TIMEOUT_MS)]) })
+      headerReceived = true
       const headerMs = performance.now() - started
       this.components.stats.recordRtt(key, headerMs)
       if (header.status !== Status.OK) {
@@ -107,11 +143,13 @@ export class ExchangeClient {
       if (!cidFromSha256(hash.digest()).equals(cid)) throw new ShardMismatchError(`peer ${key} sent bytes for ${cid} that hash to something else`)
       const ms = performance.now() - started
       this.components.stats.recordTransfer(key, length, performance.now() - bodyStarted + headerMs / 2)
-      await stream.close().catch(() => {})
+      this.release(peer, raw)
       return { bytes: body, ms }
     } catch (err) {
-      stream.abort(err as Error)
-      throw err
+      // A status answer leaves the stream clean for the next request; anything else does not.
+      if ((err as Error).name === 'PeerStatusError') this.release(peer, stream)
+      else stream.abort(err as Error)
+      throw Object.assign(err as Error, { headerReceived })
     }
   }
 

@@ -29,6 +29,11 @@ export const HANDOFF_WINDOW_MS = 10 * second
 export const HANDOFF_MAX_ENTRIES = 16_384
 /** Server: how long a request for a shard this node is still receiving waits for it. */
 export const INCOMING_WAIT_MS = 5 * second
+/** Server: a reused shard stream with no request for this long is closed. */
+export const STREAM_IDLE_TIMEOUT_MS = 30 * second
+/** Client: idle shard streams kept per peer for reuse (no older than IDLE_STREAM_MAX_AGE_MS). */
+export const IDLE_STREAMS_PER_PEER = 8
+export const IDLE_STREAM_MAX_AGE_MS = 20 * second
 /** Size of the writes that put a shard on the stream. */
 export const WRITE_CHUNK_BYTES = 1 * MiB
 

@@ -4,7 +4,7 @@
  * stream: a length-prefixed request, a length-prefixed response header and,
  * for shards, the raw bytes.
  */
-import { pbStream } from '@libp2p/utils'
+import { pbStream, type ProtobufStream } from '@libp2p/utils'
 import { CID } from 'multiformats/cid'
 import type { Connection, Stream } from '@libp2p/interface'
 import type { Logger } from 'pino'
@@ -13,7 +13,7 @@ import { encodeIndex } from '../shard/index-codec.js'
 import type { ShardStore } from '../store/index.js'
 import {
   HANDOFF_MAX_ENTRIES, HANDOFF_WINDOW_MS, HAVE_PROTOCOL, INCOMING_WAIT_MS, INDEX_PROTOCOL, MAX_REQUEST_BYTES, REQUEST_TIMEOUT_MS, SERVE_BYTES_PER_PEER,
-  SERVE_STREAMS_PER_PEER, SERVE_STREAMS_TOTAL, SHARD_PROTOCOL, WRITE_CHUNK_BYTES
+  SERVE_STREAMS_PER_PEER, SERVE_STREAMS_TOTAL, SHARD_PROTOCOL, STREAM_IDLE_TIMEOUT_MS, WRITE_CHUNK_BYTES
 } from './constants.js'
 import { Handoff } from './handoff.js'
 import type { Incoming } from './incoming.js'
@@ -92,12 +92,30 @@ export class ExchangeServer {
     }
   }
 
+  /**
+   * A shard stream carries one request after another (never two at once): the
+   * asking side keeps idle streams and reuses them, since opening a stream
+   * costs several milliseconds. The stream ends when the peer closes it, or
+   * after STREAM_IDLE_TIMEOUT_MS without a request.
+   */
   private async serveShard (stream: Stream, peer: string): Promise<void> {
-    const pb = pbStream(stream, { maxDataLength: MAX_REQUEST_BYTES })
-    const req = await pb.read(ShardRequest, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
+    for (let n = 0; ; n++) {
+      const pb = pbStream(stream, { maxDataLength: MAX_REQUEST_BYTES })
+      let req: ShardRequest
+      try {
+        req = await pb.read(ShardRequest, { signal: AbortSignal.timeout(n === 0 ? REQUEST_TIMEOUT_MS : STREAM_IDLE_TIMEOUT_MS) })
+      } catch (err) {
+        if (n === 0 || stream.status !== 'open' || (err as Error).name === 'InvalidDataLengthError') throw err
+        await stream.close().catch(() => {})
+        return
+      }
+      await this.serveShardRequest(pb, req, peer)
+    }
+  }
+
+  private async serveShardRequest (pb: ProtobufStream<Stream>, req: ShardRequest, peer: string): Promise<void> {
     const reply = async (status: Status, error = '', holder = ''): Promise<void> => {
       await pb.write({ status, length: 0n, error, holder }, ShardResponse)
-      await stream.close()
     }
     let cid: CID
     try {
@@ -132,7 +150,6 @@ export class ExchangeServer {
       for (let off = 0; off < bytes.byteLength; off += WRITE_CHUNK_BYTES) {
         if (!raw.send(bytes.subarray(off, off + WRITE_CHUNK_BYTES))) await raw.onDrain({ signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS * 3) })
       }
-      await raw.close()
       this.served.shards++
       this.served.bytes += bytes.byteLength
       this.components.traffic.sent(peer, bytes.byteLength)
