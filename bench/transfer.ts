@@ -4,7 +4,9 @@
  * plain TCP socket copy of the same number of bytes between two processes,
  * measured in the same run, alternating, best of N each.
  *
- *   npm run bench:transfer [-- --size-mib 256] [--runs 3] [--streams 8] [--json]
+ *   npm run bench:transfer [-- --size-mib 256] [--runs 3] [--streams 4] [--json]
+ *
+ * --streams defaults to the fetch scheduler's requests per peer.
  */
 import { spawn } from 'node:child_process'
 import { randomFillSync } from 'node:crypto'
@@ -15,11 +17,11 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { Cluster } from '../sim/cluster.js'
 import { createNode } from '../src/node/create.js'
-import { ExchangeClient, PeerStats, TrafficCounter } from '../src/exchange/index.js'
+import { ExchangeClient, FETCH_STREAMS_PER_PEER, PeerStats, TrafficCounter } from '../src/exchange/index.js'
 import { parseBenchArgs, randomStream, report } from './util.js'
 
 const MiB = 1024 * 1024
-const args = parseBenchArgs(process.argv.slice(2), { 'size-mib': 256, runs: 3, streams: 8 })
+const args = parseBenchArgs(process.argv.slice(2), { 'size-mib': 256, runs: 3, streams: FETCH_STREAMS_PER_PEER })
 
 if (args.role === 'tcp-server') {
   // Child: send `size` bytes to every connection, then close it.

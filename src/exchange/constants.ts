@@ -1,4 +1,5 @@
 import { KiB, MiB, second } from '../node/constants.js'
+import { MAX_MAX_BYTES } from '../shard/constants.js'
 
 export const SHARD_PROTOCOL = '/shoal/shard/1.0.0'
 export const HAVE_PROTOCOL = '/shoal/have/1.0.0'
@@ -8,8 +9,8 @@ export const INDEX_PROTOCOL = '/shoal/index/1.0.0'
 export const MAX_REQUEST_BYTES = 1 * KiB
 /** Largest response header. */
 export const MAX_HEADER_BYTES = 4 * KiB
-/** Largest shard a peer may send: the chunker's maximum. */
-export const MAX_SHARD_BYTES = 4 * MiB
+/** Largest shard a peer may send: the largest the chunker can cut (its default max is 4 MiB). */
+export const MAX_SHARD_BYTES = MAX_MAX_BYTES
 /** Largest encoded shard index (about 80 000 shards). */
 export const MAX_INDEX_BYTES = 8 * MiB
 /** Largest have bitmap. */
