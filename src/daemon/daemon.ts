@@ -12,6 +12,7 @@ import { loadOrCreatePeerKey } from '../node/keys.js'
 import { DhtRouting } from '../routing/index.js'
 import { digestToCid, isDigest, InvalidDigestError, parseCid, type CID } from '../shard/cid.js'
 import { createFsStore, BlobNotFoundError, type ShardStore } from '../store/index.js'
+import { WorkerHasher } from '../shard/worker-hasher.js'
 import {
   ExchangeClient, ExchangeServer, Fetcher, Incoming, PeerStats, TrafficCounter,
   type FetchResult, type OriginSource
@@ -36,6 +37,8 @@ export class Daemon implements DaemonApi {
   readonly stats = new PeerStats()
   readonly traffic = new TrafficCounter()
   readonly incoming = new Incoming()
+  /** Hashes shards of added blobs on a worker thread while the next shard is cut. */
+  private readonly hasher = new WorkerHasher()
   node!: ShoalLibp2p
   routing!: DhtRouting
   server!: ExchangeServer
@@ -66,6 +69,7 @@ export class Daemon implements DaemonApi {
     const log = components.logger
     await mkdir(config.data, { recursive: true })
     await this.store.start()
+    await this.hasher.start()
     const privateKey = await loadOrCreatePeerKey(config.data)
     const swarmKey = config.swarmKey != null ? await readFile(config.swarmKey) : undefined
     this.node = await createNode({
@@ -120,6 +124,7 @@ export class Daemon implements DaemonApi {
     await this.server.stop()
     await this.node.stop()
     await this.store.stop()
+    await this.hasher.stop()
     this.state = 'stopped'
   }
 
@@ -222,7 +227,8 @@ export class Daemon implements DaemonApi {
     const index = await this.store.addBlob(source, {
       ...(options.expectedDigest != null ? { expectedDigest: options.expectedDigest } : {}),
       ...(options.signal != null ? { signal: options.signal } : {}),
-      onShard: ref => { this.provide(ref.cid, 'low') }
+      onShard: ref => { this.provide(ref.cid, 'low') },
+      hasher: this.hasher
     })
     this.provide(digestToCid(index.digest))
     const have = await this.store.haveMap(index.digest)

@@ -27,6 +27,7 @@ export async function addBlobFromStream (
   const { signal } = opts
   const { index } = await chunkBlob(asAsync(source), {
     ...opts.chunker,
+    ...(opts.hasher != null ? { hasher: opts.hasher } : {}),
     signal,
     onChunk: async c => {
       const key = shardKey(c.cid)

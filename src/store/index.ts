@@ -17,6 +17,7 @@ import { MemoryStore } from './memory-store.js'
 import type { CID } from '../shard/cid.js'
 import type { ChunkerInit } from '../shard/params.js'
 import type { ShardIndex, ShardRef } from '../shard/types.js'
+import type { ShardHasher } from '../shard/hasher.js'
 
 export * from './errors.js'
 export * from './constants.js'
@@ -137,6 +138,8 @@ export interface AddBlobOptions extends AbortOptions {
   expectedDigest?: string
   /** Called once per shard, in order, as soon as it is stored (`added` false when it was already held). */
   onShard?: (ref: ShardRef, added: boolean) => void
+  /** Hashes the shards (a started `WorkerHasher` moves it off this thread). @default hashing inline */
+  hasher?: ShardHasher
 }
 
 export interface StoreEvents {
