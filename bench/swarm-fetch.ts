@@ -14,7 +14,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { Cluster, type NodeHandle } from '../sim/cluster.js'
-import { generatedLayer } from '../sim/layer.js'
+import { randomStream } from '../sim/random.js'
 import { parseBenchArgs, report } from './util.js'
 
 const MiB = 1024 * 1024
@@ -38,13 +38,13 @@ try {
   await cluster.connected(1)
 
   // Baseline: one fetcher alone, a different layer of the same size.
-  const soloLayer = await source.admin.add(generatedLayer(sizeBytes, 7))
+  const soloLayer = await source.admin.add(randomStream(sizeBytes, 7))
   const soloStarted = performance.now()
   await solo.admin.fetch(soloLayer.digest)
   const soloSeconds = (performance.now() - soloStarted) / 1000
   const servedBefore = (await source.admin.status()).served.bytes
 
-  const layer = await source.admin.add(generatedLayer(sizeBytes, 1))
+  const layer = await source.admin.add(randomStream(sizeBytes, 1))
   const started = performance.now()
   const results = await Promise.all(fetchers.map(async f => f.admin.fetch(layer.digest)))
   const seconds = (performance.now() - started) / 1000

@@ -60,39 +60,7 @@ export function parseBenchArgs<D extends Record<string, ArgValue>> (argv: readon
   return values as BenchArgs<D>
 }
 
-/** A seeded 32-bit generator (splitmix32): the same seed, the same sequence, on every machine. */
-export function seededRandom (seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x9e3779b9) >>> 0
-    let z = s
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b)
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35)
-    return (z ^ (z >>> 16)) >>> 0
-  }
-}
-
-/** `size` deterministic pseudo-random bytes (xorshift32 words; about 1 GB/s). */
-export function randomBytes (size: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(Math.ceil(size / 4) * 4)
-  const words = new Uint32Array(out.buffer)
-  let x = (seededRandom(seed)() | 1) >>> 0
-  for (let i = 0; i < words.length; i++) {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    words[i] = x >>> 0
-  }
-  return out.subarray(0, size)
-}
-
-/** `sizeBytes` of deterministic pseudo-random bytes, in fresh buffers of `chunkBytes`. */
-export async function * randomStream (sizeBytes: number, seed = 1, chunkBytes = 1 * MiB): AsyncGenerator<Uint8Array> {
-  const next = seededRandom(seed)
-  for (let left = sizeBytes; left > 0; left -= chunkBytes) {
-    yield randomBytes(Math.min(chunkBytes, left), next())
-  }
-}
+export { randomBytes, randomStream, seededRandom } from '../sim/random.js'
 
 /** MiB per second. */
 export function mibPerSecond (bytes: number, ms: number): number {

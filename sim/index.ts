@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import { Cluster } from './cluster.js'
-import { generatedLayer } from './layer.js'
+import { randomStream } from './random.js'
 
 const USAGE = `usage: npm run sim -- [--nodes N] [--size-mib N] [--seed N] [--json] [--keep]
 
@@ -41,7 +41,7 @@ async function main (): Promise<number> {
     const [source, ...fetchers] = await cluster.spawnMany(nodes, 'node')
     await cluster.connected(1)
     say(`adding a ${sizeMiB} MiB layer on ${source!.name} ...`)
-    const added = await source!.admin.add(generatedLayer(sizeBytes, seed))
+    const added = await source!.admin.add(randomStream(sizeBytes, seed))
     say(`  ${added.digest} (${added.shards} shards)`)
     say(`fetching it on ${fetchers.length} daemons at once ...`)
     const results = await Promise.all(fetchers.map(async f => {

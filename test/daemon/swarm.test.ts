@@ -7,7 +7,7 @@
 import t from 'tap'
 import { createHash } from 'node:crypto'
 import { Cluster, type NodeHandle } from '../../sim/cluster.js'
-import { generatedLayer } from '../../sim/layer.js'
+import { randomStream } from '../../sim/random.js'
 
 const MiB = 1024 * 1024
 
@@ -22,7 +22,7 @@ t.test('five daemons: one adds 64 MiB, four fetch it at once and verify', async 
   t.teardown(async () => { await cluster.teardown() })
   const [source, ...fetchers] = await cluster.spawnMany(5, 'swarm')
   await cluster.connected(1)
-  const added = await source!.admin.add(generatedLayer(64 * MiB, 42))
+  const added = await source!.admin.add(randomStream(64 * MiB, 42))
   t.ok(added.shards >= 32, `the layer is split into shards (${added.shards})`)
   const results = await Promise.all(fetchers.map(async f => f.admin.fetch(added.digest)))
   for (const [i, r] of results.entries()) {
@@ -40,7 +40,7 @@ t.test('a provider killed mid-fetch: the fetch completes from the others', async
   t.teardown(async () => { await cluster.teardown() })
   const [a, b, c] = await cluster.spawnMany(3, 'kill')
   await cluster.connected(1)
-  const added = await a!.admin.add(generatedLayer(48 * MiB, 43))
+  const added = await a!.admin.add(randomStream(48 * MiB, 43))
   await b!.admin.fetch(added.digest)
   const fetching = c!.admin.fetch(added.digest)
   // Kill one of the two holders as soon as c has some of the layer.

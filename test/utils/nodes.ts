@@ -72,14 +72,7 @@ export class TestSwarm {
   }
 }
 
-/** Deterministic pseudo-random bytes (xorshift32). */
-export function randomBytes (size: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(Math.ceil(size / 4) * 4)
-  const w = new Uint32Array(out.buffer)
-  let x = (seed * 0x9E3779B1) | 1
-  for (let i = 0; i < w.length; i++) { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; w[i] = x >>> 0 }
-  return out.subarray(0, size)
-}
+export { randomBytes } from '../../sim/random.js'
 
 export async function * chunksOf (bytes: Uint8Array, size = 1 << 20): AsyncGenerator<Uint8Array> {
   for (let i = 0; i < bytes.byteLength; i += size) yield bytes.subarray(i, i + size)
