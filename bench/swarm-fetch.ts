@@ -55,7 +55,7 @@ try {
   report(args.json, [
     ['source bytes served / layer size', sourceBytesRatio.toFixed(2), 'target <= 1.5'],
     [`${fetchers.length} fetchers at once, seconds`, seconds.toFixed(2), `one fetcher alone: ${soloSeconds.toFixed(2)} s`],
-    ['peak RSS of the largest daemon, MB', peak.toFixed(0), 'target <= 200'],
+    ['peak RSS of the largest daemon, MB', peak.toFixed(0), `target <= 200 (source ${rss[0]!.toFixed(0)}, fetchers ${rss.slice(1).map(r => r.toFixed(0)).join(' ')})`],
     ...results.map((r, i) => [`  ${fetchers[i]!.name}: MiB from source / from peers`, `${((r.bytesByPeer[source.status.peerId] ?? 0) / MiB).toFixed(0)} / ${((r.bytesBySource.peer - (r.bytesByPeer[source.status.peerId] ?? 0)) / MiB).toFixed(0)}`, `${(r.ms / 1000).toFixed(2)} s`])
   ], {
     sourceBytesRatio: Math.round(sourceBytesRatio * 100) / 100,
@@ -63,6 +63,7 @@ try {
     soloSeconds: Math.round(soloSeconds * 100) / 100,
     secondsRatio: Math.round(seconds / soloSeconds * 100) / 100,
     peakRssMB: Math.round(peak),
+    sourceRssMB: Math.round(rss[0]!),
     sizeMiB: args['size-mib'],
     fetchers: fetchers.length
   })

@@ -62,7 +62,7 @@ export const HANDOFF_RETRIES = 3
 /** ... this long apart. */
 export const HANDOFF_RETRY_MS = 200
 /** Scheduler: how much dearer a holder of the whole blob looks than a partial holder of the same shard. */
-export const SEED_COST_FACTOR = 4
+export const SEED_COST_FACTOR = 8
 /** Scheduler: a peer that failed a request rests this long before it is asked again in the same fetch. */
 export const PEER_BACKOFF_MS = 2 * second
 /** Scheduler: attempts per shard before the fetch fails. */
