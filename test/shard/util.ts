@@ -12,31 +12,10 @@ const KiB = 1024
 /** Small parameters, so tests see many shards in little data. */
 export const SMALL: ChunkerParams = { name: 'fastcdc-v1', minBytes: 4 * KiB, avgBytes: 16 * KiB, maxBytes: 64 * KiB }
 
-/** splitmix32: a seeded 32-bit generator; every random test replays from its seed. */
-export function prng (seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x9e3779b9) >>> 0
-    let z = s
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b)
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35)
-    return (z ^ (z >>> 16)) >>> 0
-  }
-}
+// Seeded bytes shared with the simulator and the benchmarks (splitmix32 seeds, xorshift32 words).
+import { randomBytes, seededRandom as prng } from '../../sim/random.js'
 
-/** `size` seeded pseudo-random bytes (xorshift32 words). */
-export function randomBytes (size: number, seed: number): Uint8Array {
-  const out = new Uint8Array(Math.ceil(size / 4) * 4)
-  const words = new Uint32Array(out.buffer)
-  let x = prng(seed)() | 1
-  for (let i = 0; i < words.length; i++) {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    words[i] = x >>> 0
-  }
-  return out.subarray(0, size)
-}
+export { prng, randomBytes }
 
 /** The bytes as an async stream of buffers of the given sizes (cycled), each a copy (as a socket would give). */
 export async function * split (bytes: Uint8Array, sizes: readonly number[]): AsyncGenerator<Uint8Array> {
