@@ -199,7 +199,6 @@ export class Fetcher {
         const have = await client.getHave(h.id, digest, { signal })
         if (have == null || have.shards !== index.shards.length) h.has.clear()
         else holders.setBitmap(h, have.bitmap, have.shards)
-        h.lastHaveMs = performance.now()
       } catch (err) {
         if (signal.aborted) return
         h.failures++
@@ -458,4 +457,3 @@ function parsePeer (s: string): PeerId | undefined {
   try { return peerIdFromString(s) } catch { return undefined }
 }
 
-export type { PeerId }

@@ -15,7 +15,6 @@ export interface Holder {
   /** Out of this fetch: lied, or kept failing. */
   dropped: boolean
   failures: number
-  lastHaveMs: number
   /** A have request is in flight. */
   asking: boolean
   /** Positions handed off to this peer that its have-map does not show yet. */
@@ -29,7 +28,7 @@ export class Holders {
     const key = id.toString()
     let h = this.peers.get(key)
     if (h == null) {
-      h = { id, key, has: new Set(), inflight: 0, backoffUntilMs: 0, dropped: false, failures: 0, lastHaveMs: 0, asking: false, expected: new Set() }
+      h = { id, key, has: new Set(), inflight: 0, backoffUntilMs: 0, dropped: false, failures: 0, asking: false, expected: new Set() }
       this.peers.set(key, h)
     }
     return h

@@ -167,13 +167,13 @@ export class ExchangeServer {
     } else if (this.init.deny?.({ digest: req.digest }) != null) {
       await pb.write({ ...empty, status: Status.DENIED, error: this.init.deny({ digest: req.digest }) ?? '' }, HaveResponse)
     } else {
-      const index = await this.components.store.getIndex(req.digest)
-      if (index == null) {
-        await pb.write({ ...empty, status: Status.NOT_FOUND }, HaveResponse)
-      } else {
-        const have = await this.components.store.haveMap(req.digest)
-        await pb.write({ status: Status.OK, indexCid: have.indexCid.bytes, shardCount: have.shards, bitmap: new Uint8Array(have.bitmap), error: '' }, HaveResponse)
-      }
+      // Asked every few hundred ms by every fetcher: one store lookup, not an index read and then a have-map.
+      const have = await this.components.store.haveMap(req.digest).catch((err: Error) => {
+        if (err.name === 'BlobNotFoundError') return undefined
+        throw err
+      })
+      if (have == null) await pb.write({ ...empty, status: Status.NOT_FOUND }, HaveResponse)
+      else await pb.write({ status: Status.OK, indexCid: have.indexCid.bytes, shardCount: have.shards, bitmap: new Uint8Array(have.bitmap), error: '' }, HaveResponse)
     }
     await stream.close()
   }

@@ -3,7 +3,6 @@
  * peers that provided them. Announcements are immediate.
  */
 import type { CID } from 'multiformats/cid'
-import type { PeerId } from '@libp2p/interface'
 import type { FindProvidersOptions, ProviderInfo, Routing, RoutingStats } from './index.js'
 
 export class MemoryRoutingNetwork {
@@ -31,7 +30,7 @@ export class MemoryRouting implements Routing {
   async findProviders (cid: CID, options: FindProvidersOptions = {}): Promise<ProviderInfo[]> {
     const holders = this.network.records.get(cid.toString())
     if (holders == null) return []
-    return [...holders.values()].filter(p => !p.id.equals(this.self.id as PeerId)).slice(0, options.limit ?? Infinity)
+    return [...holders.values()].filter(p => !p.id.equals(this.self.id)).slice(0, options.limit ?? Infinity)
   }
 
   stats (): RoutingStats {
