@@ -43,6 +43,8 @@ export interface FetchOptions {
   order?: 'rarest' | 'sequential'
   /** Called as each shard is stored. */
   onShard?: (ref: ShardRef, source: ShardSource, peer?: string) => void
+  /** Where shards no peer holds come from for this fetch (the registry mirror names the origin and repository per request). @default the fetcher's `origin` */
+  origin?: OriginSource
 }
 
 export interface FetchResult {
@@ -107,7 +109,7 @@ export class Fetcher {
     for (let round = 0; ; round++) {
       if (index == null) {
         const got = await this.indexFromPeers(digest, holders, tried, options.signal)
-        if (got == null) throw new FetchFailedError(`no shard index for ${digest}: no provider has one${this.init.origin == null ? ' and there is no origin' : ''}`)
+        if (got == null) throw new FetchFailedError(`no shard index for ${digest}: no provider has one`)
         index = got.index
         indexFrom = got.peer
       }
@@ -127,6 +129,11 @@ export class Fetcher {
       if (h != null) h.dropped = true
       index = undefined
     }
+  }
+
+  /** A blob's shard index from the nearest provider that has one (untrusted until the blob checks out). */
+  async findIndex (digest: string, options: { signal?: AbortSignal } = {}): Promise<{ index: ShardIndex, peer: string } | undefined> {
+    return await this.indexFromPeers(digest, new Holders(), new Set(), options.signal)
   }
 
   private async indexFromPeers (digest: string, holders: Holders, tried: Set<string>, signal?: AbortSignal): Promise<{ index: ShardIndex, peer: string } | undefined> {
@@ -375,8 +382,9 @@ export class Fetcher {
       })
     }
 
+    const originSource = options.origin ?? this.init.origin
     const startOrigin = (t: Task): void => {
-      const origin = this.init.origin
+      const origin = originSource
       if (origin == null) return
       begin(t)
       const c = new AbortController()
@@ -417,7 +425,7 @@ export class Fetcher {
         const known = holdersOf(t)
         if (known.length > 0) continue // holders are busy or resting: wait for a slot
         if (lookups === 0) { waitingForHolders = true; continue }
-        if (this.init.origin != null) {
+        if (originSource != null) {
           if (originRunning < originMax) startOrigin(t)
         } else {
           waitingForHolders = true

@@ -1,0 +1,158 @@
+/**
+ * Blobs for the mirror: served from the store when every shard is local;
+ * otherwise assembled just in time by a `BlobJob`, shared by all concurrent
+ * requests for the blob. With a shard index (local, or from a peer) the
+ * fetch scheduler pulls the missing shards from peers in blob order, and
+ * from the origin by `Range` for shards nobody has. Without one, the blob
+ * streams from the origin while it is chunked, stored and announced shard by
+ * shard, so this host serves it to peers while it is still arriving.
+ */
+import type { Logger } from 'pino'
+import { digestToCid } from '../shard/cid.js'
+import type { ShardHasher } from '../shard/hasher.js'
+import type { ShardStore } from '../store/index.js'
+import type { OriginSource, ShardSource } from '../exchange/index.js'
+import { BlobJob } from './blob-job.js'
+import { raceAbort } from './deferred.js'
+import { BlobUnknownError, UnavailableError } from './errors.js'
+import { PEER_INDEX_TIMEOUT_MS } from './constants.js'
+import type { MirrorSwarm, OriginRegistry, OriginTarget } from './types.js'
+
+export interface BlobServiceComponents {
+  store: ShardStore
+  swarm: MirrorSwarm
+  origin?: OriginRegistry
+  hasher?: ShardHasher
+  logger: Logger
+}
+
+export type OpenedBlob =
+  | { kind: 'local', sizeBytes: number }
+  | { kind: 'job', job: BlobJob }
+
+export interface BlobChunk {
+  bytes: Uint8Array
+  source: ShardSource
+}
+
+export class BlobService {
+  private readonly jobs = new Map<string, BlobJob>()
+  private readonly controller = new AbortController()
+
+  constructor (private readonly components: BlobServiceComponents) {}
+
+  /** Blobs being assembled now. */
+  get active (): number {
+    return this.jobs.size
+  }
+
+  stop (): void {
+    this.controller.abort(new UnavailableError('the daemon is stopping'))
+  }
+
+  /** Start serving a blob: from the store, or by joining (or starting) its assembly. */
+  async open (target: OriginTarget, digest: string): Promise<OpenedBlob> {
+    const running = this.jobs.get(digest)
+    if (running != null) return { kind: 'job', job: running }
+    const { store } = this.components
+    const index = await store.getIndex(digest)
+    if (index != null && await store.hasBlob(digest)) return { kind: 'local', sizeBytes: index.size }
+    const again = this.jobs.get(digest)
+    if (again != null) return { kind: 'job', job: again }
+    const job = new BlobJob(digest, store, index != null ? 'index' : 'stream')
+    this.jobs.set(digest, job)
+    void this.assemble(job, target, index != null ? { index } : undefined)
+      .then(() => { job.succeed() }, (err: Error) => { job.fail(err) })
+      .finally(() => { this.jobs.delete(digest) })
+    return { kind: 'job', job }
+  }
+
+  /** The size of a blob, for HEAD: local index, a running job, the origin, or a peer's index. */
+  async size (target: OriginTarget, digest: string, signal?: AbortSignal): Promise<number> {
+    const index = await this.components.store.getIndex(digest)
+    if (index != null) return index.size
+    const job = this.jobs.get(digest)
+    if (job?.sizeBytes !== undefined) return job.sizeBytes
+    const { origin, swarm } = this.components
+    let originError: Error | undefined
+    if (origin != null && target.host != null) {
+      try {
+        return (await origin.headBlob(target.host, target.name, digest, { signal })).sizeBytes
+      } catch (err) {
+        if ((err as Error).name !== 'OriginUnavailableError') throw err
+        originError = err as Error
+      }
+    }
+    const found = await swarm.findIndex(digest, { signal, timeoutMs: PEER_INDEX_TIMEOUT_MS })
+    if (found != null) return found.index.size
+    throw originError ?? new BlobUnknownError(`blob ${digest} is not held by this host or its peers${target.host == null ? ', and the request names no origin' : ''}`)
+  }
+
+  private async assemble (job: BlobJob, target: OriginTarget, known?: { index: import('../shard/types.js').ShardIndex, peer?: string }): Promise<void> {
+    const { swarm, origin, store, logger } = this.components
+    const { digest } = job
+    const signal = this.controller.signal
+    const found = known ?? await swarm.findIndex(digest, { signal, timeoutMs: PEER_INDEX_TIMEOUT_MS })
+    if (found != null) {
+      job.setIndex(found.index.shards, found.index.size)
+      const host = target.host
+      const fromOrigin: OriginSource | undefined = origin != null && host != null
+        ? async ({ ref }, { signal }) => await origin.getRange(host, target.name, digest, ref.offset, ref.length, { signal })
+        : undefined
+      try {
+        const result = await swarm.fetch(digest, {
+          index: found.index,
+          order: 'sequential',
+          signal,
+          ...(fromOrigin != null ? { origin: fromOrigin } : {}),
+          onShard: (ref, source) => { job.stored(ref, source) }
+        })
+        logger.debug({ digest, ms: Math.round(result.ms), bySource: result.bytesBySource }, 'blob assembled')
+      } catch (err) {
+        if ((err as Error).name === 'BlobDigestMismatchError' && found.peer != null) swarm.penalise(found.peer, `its shard index of ${digest} does not match the blob`)
+        throw err
+      }
+      return
+    }
+    if (origin == null || target.host == null) {
+      throw new BlobUnknownError(`blob ${digest} is not held by this host or its peers${target.host == null ? ', and the request names no origin (containerd adds ?ns=HOST; or set the daemon\'s default origin)' : ''}`)
+    }
+    // Nobody has it: stream it from the origin, cutting and storing shards as they pass.
+    const { sizeBytes, body } = await origin.getBlob(target.host, target.name, digest, { signal })
+    job.setSize(sizeBytes)
+    const index = await store.addBlob(body, {
+      expectedDigest: digest,
+      signal,
+      ...(this.components.hasher != null ? { hasher: this.components.hasher } : {}),
+      onShard: ref => {
+        job.append(ref, 'origin')
+        swarm.provide(ref.cid, 'low')
+      }
+    })
+    if (index.size !== sizeBytes) logger.warn({ digest, declared: sizeBytes, got: index.size }, 'origin declared a different blob size')
+    swarm.provide(digestToCid(digest))
+  }
+
+  /** Stream a blob (or a range of it) in order, each piece tagged with where it came from. */
+  async * read (opened: OpenedBlob, digest: string, options: { offset: number, length: number, signal?: AbortSignal }): AsyncGenerator<BlobChunk> {
+    const { offset, length, signal } = options
+    if (opened.kind === 'local') {
+      for await (const bytes of this.components.store.readBlob(digest, { offset, length, signal })) yield { bytes, source: 'local' }
+      return
+    }
+    const { job } = opened
+    const end = offset + length
+    for (let i = 0; ; i++) {
+      const ref = await job.shard(i, signal)
+      if (ref == null) break
+      const shardEnd = ref.offset + ref.length
+      if (shardEnd <= offset) continue
+      if (ref.offset >= end) break
+      const bytes = await this.components.store.get(ref.cid, { signal })
+      const piece = bytes.subarray(Math.max(offset - ref.offset, 0), Math.min(end, shardEnd) - ref.offset)
+      // The last piece waits for the digest check: a failed blob never reaches the client whole.
+      if (shardEnd >= end) await raceAbort(job.done, signal)
+      yield { bytes: piece, source: job.sourceOf.get(ref.cid.toString()) ?? 'local' }
+    }
+  }
+}

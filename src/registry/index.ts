@@ -1,0 +1,61 @@
+/**
+ * The registry mirror: how containerd (or any OCI client) pulls through
+ * shoal. `Mirror` speaks the pull side of the OCI distribution API;
+ * `ManifestService` resolves tags against the origin (and remembers them for
+ * when it is down) and fetches manifests by digest; `BlobService` serves
+ * blobs from the store or assembles them just in time from peers and the
+ * origin, in order, as their shards verify. The origin client (`origin/`)
+ * talks to upstream registries. The mirror sees the rest of the daemon only
+ * through `MirrorSwarm`, `OriginRegistry` and `UsageRecorder`.
+ */
+import type { Logger } from 'pino'
+import type { ShardHasher } from '../shard/hasher.js'
+import type { ShardStore } from '../store/index.js'
+import { BlobService } from './blobs.js'
+import { ManifestService } from './manifests.js'
+import { Mirror, type MirrorInit } from './mirror.js'
+import type { TagStore } from './tag-store.js'
+import type { MirrorSwarm, OriginRegistry, ServedEvent, UsageRecorder } from './types.js'
+
+export * from './constants.js'
+export * from './errors.js'
+export { Mirror, parseHostPort, type MirrorInit, type MirrorComponents, type MirrorStats } from './mirror.js'
+export { BlobService, type OpenedBlob } from './blobs.js'
+export { ManifestService, type Manifest, type ManifestServiceInit } from './manifests.js'
+export { LevelTagStore, MemoryTagStore, type TagStore, type TagRecord } from './tag-store.js'
+export { parseRoute, parseName, parseDigest, parseReference, isRegistryHost, canonicalOrigin } from './reference.js'
+export type { MirrorSwarm, OriginRegistry, OriginTarget, ServedEvent, UsageRecorder } from './types.js'
+
+export interface RegistryMirrorInit extends MirrorInit {
+  /** How long a tag resolved at the origin is trusted. @default TAG_CACHE_MS (30 s) */
+  tagCacheMs?: number
+  /** Use a tag's last known resolution when the origin is unreachable. @default true */
+  tagFallback?: boolean
+}
+
+export interface RegistryMirrorComponents {
+  store: ShardStore
+  swarm: MirrorSwarm
+  tags: TagStore
+  origin?: OriginRegistry
+  hasher?: ShardHasher
+  usage?: UsageRecorder
+  onServed?: (event: ServedEvent) => void
+  logger: Logger
+}
+
+export function createRegistryMirror (init: RegistryMirrorInit, components: RegistryMirrorComponents): Mirror {
+  const { store, swarm, tags, origin, hasher, logger } = components
+  const blobs = new BlobService({ store, swarm, logger, ...(origin != null ? { origin } : {}), ...(hasher != null ? { hasher } : {}) })
+  const manifests = new ManifestService(
+    { store, swarm, tags, logger, ...(origin != null ? { origin } : {}) },
+    { ...(init.tagCacheMs != null ? { tagCacheMs: init.tagCacheMs } : {}), ...(init.tagFallback != null ? { tagFallback: init.tagFallback } : {}) }
+  )
+  return new Mirror(init, {
+    blobs,
+    manifests,
+    logger,
+    ...(components.usage != null ? { usage: components.usage } : {}),
+    ...(components.onServed != null ? { onServed: components.onServed } : {})
+  })
+}

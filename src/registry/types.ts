@@ -1,0 +1,52 @@
+/** The narrow views of the rest of the daemon that the mirror works through. */
+import type { CID } from '../shard/cid.js'
+import type { ShardIndex } from '../shard/types.js'
+import type { FetchOptions, FetchResult } from '../exchange/index.js'
+
+/** The origin registries (implemented by `OriginClient`). Every call names the registry host. */
+export interface OriginRegistry {
+  headManifest (host: string, repo: string, ref: string, options?: { signal?: AbortSignal }): Promise<{ digest: string, mediaType: string, sizeBytes: number }>
+  getManifest (host: string, repo: string, ref: string, options?: { signal?: AbortSignal }): Promise<{ bytes: Uint8Array, mediaType: string, digest: string }>
+  headBlob (host: string, repo: string, digest: string, options?: { signal?: AbortSignal }): Promise<{ sizeBytes: number }>
+  getBlob (host: string, repo: string, digest: string, options?: { signal?: AbortSignal }): Promise<{ sizeBytes: number, body: AsyncIterable<Uint8Array> }>
+  getRange (host: string, repo: string, digest: string, offset: number, length: number, options?: { signal?: AbortSignal }): Promise<Uint8Array>
+}
+
+/** The swarm side: indexes and shards from peers, and announcements. */
+export interface MirrorSwarm {
+  /** A blob's shard index from a peer (not yet trusted: the blob's digest check decides). */
+  findIndex (digest: string, options: { signal?: AbortSignal, timeoutMs?: number }): Promise<{ index: ShardIndex, peer: string } | undefined>
+  /** Fetch the missing shards of a blob into the store. */
+  fetch (digest: string, options: FetchOptions): Promise<FetchResult>
+  /** Announce a CID in the DHT (never throws). */
+  provide (cid: CID, priority?: 'high' | 'low'): void
+  /** A peer gave us data that failed a check. */
+  penalise (peer: string, reason: string): void
+}
+
+/** Where an origin request goes: the registry host and the repository on it. */
+export interface OriginTarget {
+  /** Undefined when the request named no origin and there is no default. */
+  host: string | undefined
+  name: string
+}
+
+/** What the mirror records about each manifest and blob it serves (the usage log's event). */
+export interface ServedEvent {
+  timeMs: number
+  origin: string
+  repository: string
+  reference: string
+  digest: string
+  kind: 'manifest' | 'blob'
+  bytes: number
+  bytesBySource: { local: number, peer: number, origin: number }
+  durationMs: number
+  client: string
+  status: number
+  region?: string
+}
+
+export interface UsageRecorder {
+  record (event: ServedEvent): void
+}
