@@ -26,6 +26,8 @@ export interface NodeHandle {
   process: ChildProcess
   admin: AdminClient
   status: DaemonStatus
+  /** The registry mirror URL (each daemon gets a free port). */
+  mirror: string
   /** A dialable multiaddr with the peer id. */
   addr: string
 }
@@ -60,7 +62,7 @@ export class Cluster {
     const args = [
       ...(this.init.nodeArgs ?? []),
       '--import', resolve(dirname(SHOAL_BIN), '../dist/src/polyfill.js'), SHOAL_BIN, 'daemon',
-      '--data', dataDir, '--admin', socket, '--listen', '/ip4/127.0.0.1/tcp/0',
+      '--data', dataDir, '--admin', socket, '--listen', '/ip4/127.0.0.1/tcp/0', '--mirror', '127.0.0.1:0',
       '--region', opts.region ?? 'local', '--log-level', this.init.logLevel ?? 'info',
       ...(opts.bootstrap ?? []).flatMap(b => ['--bootstrap', b]),
       ...(this.init.args ?? []), ...(opts.args ?? [])
@@ -71,7 +73,7 @@ export class Cluster {
     const admin = new AdminClient(socket)
     const status = await waitForStatus(admin, child, name, logFile)
     const addr = `${status.listen.find(a => a.includes('/tcp/')) ?? status.listen[0]}`
-    const handle: NodeHandle = { name, dataDir, socket, logFile, process: child, admin, status, addr: addr.includes('/p2p/') ? addr : `${addr}/p2p/${status.peerId}` }
+    const handle: NodeHandle = { name, dataDir, socket, logFile, process: child, admin, status, mirror: status.mirror ?? '', addr: addr.includes('/p2p/') ? addr : `${addr}/p2p/${status.peerId}` }
     this.nodes.push(handle)
     return handle
   }

@@ -22,6 +22,7 @@ const STATUS_BY_NAME: Readonly<Record<string, number>> = {
   TooManyRequestsError: 503,
   AdminStoppingError: 503,
   StoreClosedError: 503,
+  UsageLogClosedError: 503,
   RequestTimeoutError: 504,
   StreamIdleError: 408,
   StoreFullError: 507,

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { DaemonApi } from '../daemon/api.js'
 import { InvalidDigestError, isDigest } from '../shard/cid.js'
+import { USAGE_MAX_TIME_MS, USAGE_TAIL_MAX_LIMIT } from '../usage/constants.js'
 import type { ErrorContext } from './error-status.js'
 import { InvalidRequestError, MethodNotAllowedError, RouteNotFoundError } from './errors.js'
 import { readJsonBody, requireMediaType } from './http.js'
@@ -101,6 +102,15 @@ export const ROUTES: readonly Route[] = [
     }
   },
   {
+    method: 'GET', path: '/v1/usage', kind: 'json',
+    handle: async ({ api, url, signal }) => {
+      const q = query(url, ['limit', 'since'])
+      const limit = integer(q.get('limit'), 'limit', 1, USAGE_TAIL_MAX_LIMIT, 'the number of events')
+      const sinceMs = integer(q.get('since'), 'since', 0, USAGE_MAX_TIME_MS, 'a time in ms since the epoch')
+      return { json: await api.usage({ ...(limit != null ? { limit } : {}), ...(sinceMs != null ? { sinceMs } : {}), signal }) }
+    }
+  },
+  {
     method: 'GET', path: '/metrics', kind: 'json',
     handle: async ({ api }) => ({ text: await api.metrics(), contentType: PROMETHEUS_CONTENT_TYPE })
   }
@@ -147,6 +157,16 @@ function flag (value: string | null, name: string): boolean {
   if (value == null || value === '0' || value === 'false') return false
   if (value === '' || value === '1' || value === 'true') return true
   throw new InvalidRequestError(`${name} must be 1, true, 0 or false, got ${JSON.stringify(value.slice(0, 20))}`)
+}
+
+/** An optional integer parameter within bounds: digits only, so "1e3", "0x10" and "" are refused rather than guessed at. */
+function integer (value: string | null, name: string, min: number, max: number, what: string): number | undefined {
+  if (value == null) return undefined
+  const n = /^\d{1,16}$/.test(value) ? Number(value) : NaN
+  if (!(n >= min && n <= max)) {
+    throw new InvalidRequestError(`${name} must be ${what}, an integer from ${min} to ${max}, got ${JSON.stringify(value.slice(0, 20))}`)
+  }
+  return n
 }
 
 function requireDigest (value: string, what: string): void {

@@ -8,7 +8,7 @@
 import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type RequestOptions } from 'node:http'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import type { AddResult, BlobRow, DaemonApi, DaemonStatus, PeerRow, ShardRow } from '../daemon/api.js'
+import type { AddResult, BlobRow, DaemonApi, DaemonStatus, PeerRow, ShardRow, UsageEvent } from '../daemon/api.js'
 import type { FetchResult } from '../exchange/index.js'
 import { InvalidRangeError } from '../store/errors.js'
 import { AdminPermissionError, AdminResponseError, DaemonUnreachableError, InvalidAdminTargetError, RemoteError } from './errors.js'
@@ -119,6 +119,14 @@ export class AdminClient implements DaemonApi {
   async metrics (options: { signal?: AbortSignal } = {}): Promise<string> {
     const res = await this.call('GET', '/metrics', options)
     return (await readBody(res, MAX_JSON_RESPONSE_BYTES)).toString('utf8')
+  }
+
+  async usage (options: { limit?: number, sinceMs?: number, signal?: AbortSignal } = {}): Promise<UsageEvent[]> {
+    const q = new URLSearchParams()
+    if (options.limit != null) q.set('limit', String(options.limit))
+    if (options.sinceMs != null) q.set('since', String(options.sinceMs))
+    const qs = q.toString()
+    return await this.json<UsageEvent[]>('GET', '/v1/usage' + (qs === '' ? '' : '?' + qs), options)
   }
 
   private async json<T> (method: string, path: string, options: CallOptions): Promise<T> {

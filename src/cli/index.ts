@@ -8,6 +8,7 @@
  */
 import { addCommand } from './add.js'
 import { blobsCommand } from './blobs.js'
+import { containerdCommand } from './containerd.js'
 import { write, createContext, type CliContext, type CliIo } from './context.js'
 import { daemonCommand } from './daemon.js'
 import { UsageError } from './errors.js'
@@ -15,6 +16,7 @@ import { fetchCommand } from './fetch.js'
 import { peersCommand } from './peers.js'
 import { shardsCommand } from './shards.js'
 import { statusCommand } from './status.js'
+import { usageCommand } from './usage.js'
 
 export { AdminClient, parseAdminTarget } from './admin-client.js'
 export { defaultAdminTarget, defaultDataDir } from './paths.js'
@@ -30,13 +32,15 @@ const COMMANDS: Record<string, { run: Command, summary: string }> = {
   shards: { run: shardsCommand, summary: 'list shards held, or of one layer, and their DHT providers' },
   add: { run: addCommand, summary: 'add a file or every blob of an OCI image layout directory' },
   fetch: { run: fetchCommand, summary: 'fetch a blob through the swarm; --out copies it to a file' },
+  usage: { run: usageCommand, summary: 'usage tail: what the mirror served and where the bytes came from' },
+  containerd: { run: containerdCommand, summary: 'containerd configure: point containerd at the mirror (hosts.toml)' },
   daemon: { run: daemonCommand, summary: 'run the daemon (see shoal daemon --help)' }
 }
 
 export const USAGE = `usage: shoal [--admin TARGET] [--data DIR] COMMAND [options]
 
 Commands:
-${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)}${c.summary}`).join('\n')}
+${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)}${c.summary}`).join('\n')}
 
 Global options:
   --admin TARGET  the daemon's admin API: a unix socket path or http://127.0.0.1:PORT

@@ -28,6 +28,7 @@ export function formatStatus (s: DaemonStatus): string {
     ['peer id', s.peerId],
     ['region', s.region],
     ...listen.map((a, i): [string, string] => [i === 0 ? 'listen' : '', a]),
+    ['mirror', s.mirror ?? 'off'],
     ['connections', String(s.connections)],
     ['store', `${s.store.blobs} blobs, ${s.store.shards} shards, ${formatBytes(s.store.usedBytes)} used${capacity}`],
     ['announced', `${s.routing.provided} provided, ${s.routing.queued} queued, ${s.routing.failed} failed`],

@@ -3,6 +3,9 @@
  * server depends only on this interface; tests can pass a fake.
  */
 import type { FetchResult } from '../exchange/index.js'
+import type { UsageEvent } from '../usage/index.js'
+
+export type { UsageEvent } from '../usage/index.js'
 
 export interface PeerRow {
   peerId: string
@@ -46,6 +49,8 @@ export interface DaemonStatus {
   peerId: string
   region: string
   listen: string[]
+  /** The registry mirror's URL, or null when it is off. */
+  mirror: string | null
   connections: number
   store: { shards: number, usedBytes: number, capacityBytes: number | null, blobs: number }
   routing: { queued: number, provided: number, failed: number }
@@ -67,4 +72,6 @@ export interface DaemonApi {
   read(digest: string, options: { offset?: number, length?: number, signal?: AbortSignal }): AsyncIterable<Uint8Array>
   /** Prometheus text exposition. */
   metrics(): Promise<string>
+  /** The newest usage events (manifests and blobs the mirror served), newest last; `limit` 1 to 10000, default 100. */
+  usage(options: { limit?: number, sinceMs?: number, signal?: AbortSignal }): Promise<UsageEvent[]>
 }

@@ -8,6 +8,8 @@ import { resolve } from 'node:path'
 import { defaultDataDir } from '../cli/paths.js'
 import { parseArgs } from 'node:util'
 import { DEFAULT_LISTEN, DEFAULT_REGION } from './constants.js'
+import { DEFAULT_MIRROR_LISTEN, isRegistryHost, parseHostPort } from '../registry/index.js'
+import type { OriginSettings } from '../registry/origin/index.js'
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
@@ -31,7 +33,19 @@ export interface DaemonConfig {
   capacityBytes?: number
   maxConnections?: number
   logLevel: string
+  /** The registry mirror's `host:port`, or null for none. @default 127.0.0.1:5050 */
+  mirror: string | null
+  /** Origin host for mirror requests that name none (containerd names it with `?ns=`). */
+  origin?: string
+  /** Per origin host: scheme, CA file, credentials, timeouts (config file only). */
+  origins: Record<string, OriginSettings>
+  /** docker `config.json` style credentials per origin host: from `registryAuth` (a file) or `auths` (config file). */
+  auths: Record<string, OriginAuth>
+  /** Answer a tag from its last known digest when the origin is unreachable. @default true */
+  tagFallback: boolean
 }
+
+export interface OriginAuth { auth?: string, username?: string, password?: string }
 
 const OPTIONS = {
   config: { type: 'string' },
@@ -46,6 +60,10 @@ const OPTIONS = {
   capacity: { type: 'string' },
   'max-connections': { type: 'string' },
   'log-level': { type: 'string' },
+  mirror: { type: 'string' },
+  origin: { type: 'string' },
+  'registry-auth': { type: 'string' },
+  'tag-fallback': { type: 'string' },
   help: { type: 'boolean', short: 'h' }
 } as const
 
@@ -62,9 +80,18 @@ export const DAEMON_USAGE = `usage: shoal daemon [options]
   --capacity SIZE       most shard bytes to keep, e.g. 20GiB (default unlimited)
   --max-connections N   (default 256)
   --log-level LEVEL     trace|debug|info|warn|error (default info)
-  --config FILE         JSON file with any of the options above (camelCase or as flags)
+  --mirror HOST:PORT    registry mirror address for containerd (default ${DEFAULT_MIRROR_LISTEN}; "off" for none)
+  --origin HOST         origin registry for requests that name none (containerd names it with ?ns=)
+  --registry-auth FILE  docker config.json with "auths" per registry host (e.g. ~/.docker/config.json)
+  --tag-fallback on|off when the origin is unreachable, resolve a tag to its last known digest (default on)
+  --config FILE         JSON file with any of the options above (camelCase or as flags), and:
+                        "origins": { "HOST": { "scheme": "http"|"https", "caFile", "username",
+                        "password", "timeoutMs", "retries" } }, "auths": { "HOST": { "auth": BASE64 } }
 
 Every option can also be set as SHOAL_<NAME> (e.g. SHOAL_REGION=eu-west, SHOAL_LISTEN=a,b).`
+
+/** Options with structure: config file only. */
+const FILE_ONLY = ['origins', 'auths']
 
 const SIZE_RE = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?$/i
 const UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 }
@@ -98,7 +125,7 @@ export async function loadConfig (argv: string[], env: NodeJS.ProcessEnv = proce
       throw new ConfigError(`config file ${file}: ${(err as Error).message}`)
     }
     if (typeof json !== 'object' || json == null || Array.isArray(json)) throw new ConfigError(`config file ${file}: must hold a JSON object`)
-    const known = new Set(Object.keys(OPTIONS).filter(k => k !== 'config' && k !== 'help').map(camel))
+    const known = new Set([...Object.keys(OPTIONS).filter(k => k !== 'config' && k !== 'help').map(camel), ...FILE_ONLY])
     for (const [k, v] of Object.entries(json)) {
       const key = camel(k)
       if (!known.has(key)) throw new ConfigError(`config file ${file}: unknown option ${JSON.stringify(k)}; known options are ${[...known].join(', ')}`)
@@ -140,7 +167,11 @@ export async function loadConfig (argv: string[], env: NodeJS.ProcessEnv = proce
     listen: list('listen').length > 0 ? list('listen') : [DEFAULT_LISTEN],
     announce: list('announce'),
     bootstrap: list('bootstrap'),
-    logLevel
+    logLevel,
+    mirror: null,
+    origins: {},
+    auths: {},
+    tagFallback: true
   }
   const peers = str('peers'); if (peers != null) config.peers = resolve(peers)
   const swarmKey = str('swarmKey'); if (swarmKey != null) config.swarmKey = resolve(swarmKey)
@@ -151,5 +182,82 @@ export async function loadConfig (argv: string[], env: NodeJS.ProcessEnv = proce
     if (!Number.isInteger(n) || n < 1) throw new ConfigError(`max-connections must be a positive integer, got ${JSON.stringify(maxConn)}`)
     config.maxConnections = n
   }
+  const mirror = str('mirror') ?? DEFAULT_MIRROR_LISTEN
+  if (mirror !== 'off') {
+    try { parseHostPort(mirror) } catch (err) { throw new ConfigError((err as Error).message) }
+  }
+  config.mirror = mirror === 'off' ? null : mirror
+  const origin = str('origin')
+  if (origin != null) {
+    if (!isRegistryHost(origin)) throw new ConfigError(`origin ${JSON.stringify(origin)}: write a registry host such as docker.io or registry.example.com:5000 (no scheme, no path)`)
+    config.origin = origin
+  }
+  const tagFallback = merged.tagFallback ?? 'on'
+  if (!['on', 'off', true, false].includes(tagFallback as string | boolean)) throw new ConfigError(`tag-fallback must be on or off, got ${JSON.stringify(tagFallback)}`)
+  config.tagFallback = tagFallback === 'on' || tagFallback === true
+  config.origins = parseOrigins(merged.origins)
+  config.auths = parseAuths(merged.auths, 'auths')
+  const authFile = str('registryAuth')
+  if (authFile != null) {
+    let json: unknown
+    try {
+      json = JSON.parse(await readFile(authFile, 'utf8'))
+    } catch (err) {
+      throw new ConfigError(`registry-auth file ${authFile}: ${(err as Error).message}`)
+    }
+    const auths = (json as { auths?: unknown } | null)?.auths
+    config.auths = { ...parseAuths(auths ?? {}, `registry-auth file ${authFile}`), ...config.auths }
+  }
   return config
+}
+
+const ORIGIN_KEYS = new Set(['scheme', 'caFile', 'username', 'password', 'timeoutMs', 'retries'])
+
+function parseOrigins (v: unknown): Record<string, OriginSettings> {
+  if (v == null) return {}
+  if (typeof v !== 'object' || Array.isArray(v)) throw new ConfigError('origins must be an object keyed by registry host')
+  const out: Record<string, OriginSettings> = {}
+  for (const [host, raw] of Object.entries(v as Record<string, unknown>)) {
+    if (!isRegistryHost(host)) throw new ConfigError(`origins: ${JSON.stringify(host)} is not a registry host (host or host:port, no scheme)`)
+    if (typeof raw !== 'object' || raw == null || Array.isArray(raw)) throw new ConfigError(`origins.${host} must be an object`)
+    const o = raw as Record<string, unknown>
+    for (const k of Object.keys(o)) if (!ORIGIN_KEYS.has(k)) throw new ConfigError(`origins.${host}: unknown option ${JSON.stringify(k)}; known options are ${[...ORIGIN_KEYS].join(', ')}`)
+    const settings: OriginSettings = {}
+    if (o.scheme != null) {
+      if (o.scheme !== 'http' && o.scheme !== 'https') throw new ConfigError(`origins.${host}.scheme must be "http" or "https"`)
+      settings.scheme = o.scheme
+    }
+    for (const k of ['caFile', 'username', 'password'] as const) {
+      if (o[k] == null) continue
+      if (typeof o[k] !== 'string') throw new ConfigError(`origins.${host}.${k} must be a string`)
+      settings[k] = k === 'caFile' ? resolve(o[k]) : o[k]
+    }
+    for (const k of ['timeoutMs', 'retries'] as const) {
+      if (o[k] == null) continue
+      if (typeof o[k] !== 'number' || !Number.isInteger(o[k]) || o[k] < 0) throw new ConfigError(`origins.${host}.${k} must be a non-negative integer`)
+      settings[k] = o[k]
+    }
+    out[host] = settings
+  }
+  return out
+}
+
+function parseAuths (v: unknown, what: string): Record<string, OriginAuth> {
+  if (v == null) return {}
+  if (typeof v !== 'object' || Array.isArray(v)) throw new ConfigError(`${what}: "auths" must be an object keyed by registry host`)
+  const out: Record<string, OriginAuth> = {}
+  for (const [rawHost, raw] of Object.entries(v as Record<string, unknown>)) {
+    // docker writes "https://index.docker.io/v1/" for Docker Hub; keep the host only.
+    const host = rawHost.replace(/^https?:\/\//, '').replace(/\/.*$/, '')
+    const a = raw as Record<string, unknown> | null
+    if (typeof a !== 'object' || a == null) throw new ConfigError(`${what}: auths.${rawHost} must be an object`)
+    const entry: OriginAuth = {}
+    for (const k of ['auth', 'username', 'password'] as const) {
+      if (a[k] == null) continue
+      if (typeof a[k] !== 'string') throw new ConfigError(`${what}: auths.${rawHost}.${k} must be a string`)
+      entry[k] = a[k]
+    }
+    out[host === 'index.docker.io' ? 'docker.io' : host] = entry
+  }
+  return out
 }

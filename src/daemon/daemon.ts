@@ -20,9 +20,12 @@ import {
 import type { AddResult, BlobRow, DaemonApi, DaemonStatus, PeerRow, ShardRow } from './api.js'
 import { ADMIN_SOCKET_FILE, BOOTSTRAP_RETRY_MS, MAX_PROVIDER_LOOKUPS } from './constants.js'
 import type { DaemonConfig } from './config.js'
+import { createLevelUsageLog, type UsageEvent, type UsageLog } from '../usage/index.js'
 import { Members } from './members.js'
 import { readPeersFile, seedAddrs } from './peers-file.js'
-import { renderMetrics } from './metrics.js'
+import { DaemonMetrics } from './metrics.js'
+import { createRegistryMirror, LevelTagStore, type Mirror, type MirrorSwarm, type ServedEvent } from '../registry/index.js'
+import { OriginClient } from '../registry/origin/index.js'
 
 export interface DaemonComponents {
   logger: Logger
@@ -34,6 +37,8 @@ export interface DaemonComponents {
 
 export class Daemon implements DaemonApi {
   readonly store: ShardStore
+  /** What the mirror served, in `<data>/usage`. */
+  readonly usageLog: UsageLog
   readonly stats = new PeerStats()
   readonly traffic = new TrafficCounter()
   readonly incoming = new Incoming()
@@ -44,6 +49,13 @@ export class Daemon implements DaemonApi {
   server!: ExchangeServer
   fetcher!: Fetcher
   members!: Members
+  /** The registry mirror containerd pulls through (null when configured off). */
+  mirror: Mirror | null = null
+  readonly origins: OriginClient
+  private readonly tags: LevelTagStore
+  /** Observers of each manifest and blob the mirror serves. */
+  readonly servedListeners = new Set<(event: ServedEvent) => void>()
+  private readonly prometheus = new DaemonMetrics(this)
   private readonly inflight = new Map<string, Promise<FetchResult>>()
   private bootstrapTimer: NodeJS.Timeout | undefined
   private bootstrapAddrs: string[] = []
@@ -56,6 +68,9 @@ export class Daemon implements DaemonApi {
       dir: config.data,
       ...(config.capacityBytes != null ? { capacityBytes: config.capacityBytes } : {})
     }, { logger: log })
+    this.usageLog = createLevelUsageLog({ dir: join(config.data, 'usage') }, { logger: components.logger.child({ component: 'shoal:usage' }) })
+    this.origins = new OriginClient({ origins: config.origins, auths: config.auths }, { logger: components.logger.child({ component: 'shoal:registry:origin' }) })
+    this.tags = new LevelTagStore(join(config.data, 'tags'))
   }
 
   get peerId (): string {
@@ -69,6 +84,7 @@ export class Daemon implements DaemonApi {
     const log = components.logger
     await mkdir(config.data, { recursive: true })
     await this.store.start()
+    await this.usageLog.start()
     await this.hasher.start()
     const privateKey = await loadOrCreatePeerKey(config.data)
     const swarmKey = config.swarmKey != null ? await readFile(config.swarmKey) : undefined
@@ -104,6 +120,28 @@ export class Daemon implements DaemonApi {
     const peersFile = config.peers != null ? await readPeersFile(config.peers) : undefined
     this.bootstrapAddrs = [...(peersFile != null ? seedAddrs(peersFile) : []), ...config.bootstrap]
     await this.bootstrap()
+    if (config.mirror != null) {
+      await this.tags.start()
+      this.mirror = createRegistryMirror({
+        listen: config.mirror,
+        region: config.region,
+        tagFallback: config.tagFallback,
+        ...(config.origin != null ? { defaultOrigin: config.origin } : {})
+      }, {
+        store: this.store,
+        swarm: this.mirrorSwarm(),
+        tags: this.tags,
+        origin: this.origins,
+        hasher: this.hasher,
+        usage: this.usageLog,
+        onServed: event => {
+          this.prometheus.served(event)
+          for (const l of this.servedListeners) l(event)
+        },
+        logger: log.child({ component: 'shoal:registry' })
+      })
+      await this.mirror.start()
+    }
     this.bootstrapTimer = setInterval(() => {
       if (this.node.getConnections().length === 0) void this.bootstrap()
     }, BOOTSTRAP_RETRY_MS)
@@ -119,10 +157,14 @@ export class Daemon implements DaemonApi {
     if (this.state !== 'running') return
     this.state = 'stopping'
     clearInterval(this.bootstrapTimer)
+    await this.mirror?.stop()
+    await this.origins.close()
+    await this.tags.stop()
     this.members.stop()
     await this.routing.stop()
     await this.server.stop()
     await this.node.stop()
+    await this.usageLog.stop()
     await this.store.stop()
     await this.hasher.stop()
     this.state = 'stopped'
@@ -141,6 +183,28 @@ export class Daemon implements DaemonApi {
     }))
   }
 
+  /** What the registry mirror may ask of the swarm. */
+  private mirrorSwarm (): MirrorSwarm {
+    return {
+      findIndex: async (digest, options) => {
+        const timeout = AbortSignal.timeout(options.timeoutMs ?? 5000)
+        const signal = options.signal != null ? AbortSignal.any([options.signal, timeout]) : timeout
+        try {
+          return await this.fetcher.findIndex(digest, { signal })
+        } catch (err) {
+          if (options.signal?.aborted === true) throw err
+          return undefined
+        }
+      },
+      fetch: async (digest, options) => await this.fetcher.fetch(digest, options),
+      provide: (cid, priority) => { this.provide(cid, priority) },
+      penalise: (peer, reason) => {
+        this.components.logger.warn({ peer, reason }, 'penalising a peer')
+        this.stats.penalise(peer)
+      }
+    }
+  }
+
   private async * heldCids (): AsyncGenerator<CID> {
     for await (const b of this.store.listBlobs()) if (b.heldShards > 0) yield digestToCid(b.digest)
     for (const s of this.store.listShards()) yield s.cid
@@ -155,6 +219,7 @@ export class Daemon implements DaemonApi {
       peerId: this.peerId,
       region: this.config.region,
       listen: this.node.getMultiaddrs().map(String),
+      mirror: this.mirror != null ? this.mirror.url : null,
       connections: this.node.getConnections().length,
       store: { shards: s.shards, usedBytes: s.usedBytes, capacityBytes: Number.isFinite(s.capacityBytes) ? s.capacityBytes : null, blobs: s.blobs },
       routing: { queued: r.queued, provided: r.provided, failed: r.failed },
@@ -257,8 +322,12 @@ export class Daemon implements DaemonApi {
     return this.store.readBlob(digest, options)
   }
 
+  async usage (options: { limit?: number, sinceMs?: number, signal?: AbortSignal }): Promise<UsageEvent[]> {
+    return await this.usageLog.tail(options)
+  }
+
   async metrics (): Promise<string> {
-    return renderMetrics(this)
+    return await this.prometheus.render()
   }
 
   private provide (cid: CID, priority: 'high' | 'low' = 'high'): void {

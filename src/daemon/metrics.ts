@@ -1,31 +1,70 @@
 /**
- * Prometheus text exposition of a daemon's counters. No label per layer or
- * shard: the number of series stays bounded whatever the store holds.
+ * The daemon's Prometheus metrics (prom-client, a registry of its own, not
+ * the global one). Gauges are read from the daemon when scraped; the mirror's
+ * counters and pull-duration histogram are fed by each request it serves. No
+ * label per layer or shard: the number of series stays bounded whatever the
+ * store holds.
  */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { ServedEvent } from '../registry/index.js'
 import type { Daemon } from './daemon.js'
 
-export function renderMetrics (d: Daemon): string {
-  const s = d.store.stat()
-  const r = d.routing.stats()
-  const served = d.server.served
-  let sent = 0
-  let received = 0
-  for (const t of d.traffic.all().values()) { sent += t.sentBytes; received += t.receivedBytes }
-  const lines: string[] = []
-  const metric = (name: string, type: 'gauge' | 'counter', help: string, value: number): void => {
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name} ${value}`)
+/** Pull durations span a cached manifest (ms) to a multi-GiB layer from the origin (minutes). */
+const DURATION_BUCKETS_S = [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 180, 600]
+
+export class DaemonMetrics {
+  readonly registry = new Registry()
+  private readonly servedBytes: Counter<'source' | 'kind'>
+  private readonly requests: Counter<'kind' | 'status'>
+  private readonly duration: Histogram<'kind'>
+
+  constructor (d: Daemon) {
+    const r = this.registry
+    const gauge = (name: string, help: string, read: () => number): void => {
+      new Gauge({ name, help, registers: [r], collect () { this.set(read()) } })
+    }
+    // Counters kept elsewhere in the daemon, exposed as their current totals.
+    const total = (name: string, help: string, read: () => number): void => {
+      new Counter({ name, help, registers: [r], collect () { this.reset(); this.inc(read()) } })
+    }
+    gauge('shoal_store_shards', 'Shards held in the local store.', () => d.store.stat().shards)
+    gauge('shoal_store_used_bytes', 'Bytes of shards held.', () => d.store.stat().usedBytes)
+    gauge('shoal_store_capacity_bytes', 'Configured capacity (0: unlimited).', () => { const c = d.store.stat().capacityBytes; return Number.isFinite(c) ? c : 0 })
+    gauge('shoal_store_blobs', 'Blobs with a stored shard index.', () => d.store.stat().blobs)
+    gauge('shoal_connections', 'Open libp2p connections.', () => d.node.getConnections().length)
+    gauge('shoal_peers', 'Distinct peers connected.', () => new Set(d.node.getConnections().map(c => c.remotePeer.toString())).size)
+    gauge('shoal_routing_provide_queued', 'CIDs waiting to be announced.', () => d.routing.stats().queued)
+    gauge('shoal_mirror_requests_active', 'Registry mirror requests being served.', () => d.mirror?.stats.active ?? 0)
+    total('shoal_routing_provided_total', 'Announcements made.', () => d.routing.stats().provided)
+    total('shoal_routing_provide_failed_total', 'Announcements that failed.', () => d.routing.stats().failed)
+    total('shoal_exchange_served_shards_total', 'Shards served to peers.', () => d.server.served.shards)
+    total('shoal_exchange_served_busy_total', 'Shard requests refused by per-peer limits.', () => d.server.served.busy)
+    total('shoal_exchange_sent_bytes_total', 'Shard bytes sent to peers.', () => sum(d, 'sentBytes'))
+    total('shoal_exchange_received_bytes_total', 'Shard bytes received from peers.', () => sum(d, 'receivedBytes'))
+    total('shoal_verification_failures_total', 'Shards, indexes or blobs from peers that failed verification.', () => d.stats.verificationFailures)
+    total('shoal_mirror_errors_total', 'Registry mirror requests answered with an error.', () => d.mirror?.stats.errors ?? 0)
+    this.servedBytes = new Counter({ name: 'shoal_mirror_served_bytes_total', help: 'Bytes the registry mirror served, by where they came from (local, peer, origin).', labelNames: ['source', 'kind'], registers: [r] })
+    this.requests = new Counter({ name: 'shoal_mirror_served_total', help: 'Manifests and blobs the registry mirror served.', labelNames: ['kind', 'status'], registers: [r] })
+    this.duration = new Histogram({ name: 'shoal_mirror_pull_duration_seconds', help: 'Time to serve a manifest or a blob, first byte of the request to last byte of the response.', labelNames: ['kind'], buckets: DURATION_BUCKETS_S, registers: [r] })
+    for (const source of ['local', 'peer', 'origin'] as const) for (const kind of ['manifest', 'blob'] as const) this.servedBytes.inc({ source, kind }, 0)
   }
-  metric('shoal_store_shards', 'gauge', 'Shards held in the local store.', s.shards)
-  metric('shoal_store_used_bytes', 'gauge', 'Bytes of shards held.', s.usedBytes)
-  metric('shoal_store_capacity_bytes', 'gauge', 'Configured capacity (0: unlimited).', Number.isFinite(s.capacityBytes) ? s.capacityBytes : 0)
-  metric('shoal_store_blobs', 'gauge', 'Blobs with a stored shard index.', s.blobs)
-  metric('shoal_connections', 'gauge', 'Open libp2p connections.', d.node.getConnections().length)
-  metric('shoal_routing_provide_queued', 'gauge', 'CIDs waiting to be announced.', r.queued)
-  metric('shoal_routing_provided_total', 'counter', 'Announcements made.', r.provided)
-  metric('shoal_routing_provide_failed_total', 'counter', 'Announcements that failed.', r.failed)
-  metric('shoal_exchange_served_shards_total', 'counter', 'Shards served to peers.', served.shards)
-  metric('shoal_exchange_served_busy_total', 'counter', 'Shard requests refused by per-peer limits.', served.busy)
-  metric('shoal_exchange_sent_bytes_total', 'counter', 'Shard bytes sent to peers.', sent)
-  metric('shoal_exchange_received_bytes_total', 'counter', 'Shard bytes received from peers.', received)
-  return lines.join('\n') + '\n'
+
+  /** Count one manifest or blob served by the mirror. */
+  served (e: ServedEvent): void {
+    for (const source of ['local', 'peer', 'origin'] as const) {
+      if (e.bytesBySource[source] > 0) this.servedBytes.inc({ source, kind: e.kind }, e.bytesBySource[source])
+    }
+    this.requests.inc({ kind: e.kind, status: String(e.status) })
+    this.duration.observe({ kind: e.kind }, e.durationMs / 1000)
+  }
+
+  async render (): Promise<string> {
+    return await this.registry.metrics()
+  }
+}
+
+function sum (d: Daemon, key: 'sentBytes' | 'receivedBytes'): number {
+  let n = 0
+  for (const t of d.traffic.all().values()) n += t[key]
+  return n
 }

@@ -52,7 +52,11 @@ export class PeerStats {
     s.lastFailureMs = nowMs
   }
 
+  /** Data from peers that failed a check (shards, indexes, blobs); each penalised its sender. */
+  verificationFailures = 0
+
   penalise (peer: string, points = 1): void {
+    this.verificationFailures++
     this.get(peer).penalty += points
   }
 

@@ -148,7 +148,9 @@ export class BlobService {
       const shardEnd = ref.offset + ref.length
       if (shardEnd <= offset) continue
       if (ref.offset >= end) break
-      const bytes = await this.components.store.get(ref.cid, { signal })
+      // Verified against its CID on arrival (or cut and hashed here from the origin
+      // stream); the digest check of the whole blob below covers the disk since.
+      const bytes = await this.components.store.get(ref.cid, { signal, verify: false })
       const piece = bytes.subarray(Math.max(offset - ref.offset, 0), Math.min(end, shardEnd) - ref.offset)
       // The last piece waits for the digest check: a failed blob never reaches the client whole.
       if (shardEnd >= end) await raceAbort(job.done, signal)

@@ -4,7 +4,7 @@
  * hold a call open, watch it be aborted, or serve lies.
  */
 import { createHash } from 'node:crypto'
-import type { AddResult, BlobRow, DaemonApi, DaemonStatus, PeerRow, ShardRow } from '../../src/daemon/api.js'
+import type { AddResult, BlobRow, DaemonApi, DaemonStatus, PeerRow, ShardRow, UsageEvent } from '../../src/daemon/api.js'
 import type { FetchResult } from '../../src/exchange/index.js'
 import { FetchFailedError } from '../../src/exchange/errors.js'
 import { InvalidDigestError, isDigest } from '../../src/shard/cid.js'
@@ -38,6 +38,8 @@ export class FakeDaemon implements DaemonApi {
   /** Chunk size of `read`, small so that streaming is exercised. */
   readChunkBytes = 1000
   readonly calls: string[] = []
+  /** What `usage` serves, filtered and cut like the real log (by time, newest last). */
+  readonly usageEvents: UsageEvent[] = []
 
   async status (): Promise<DaemonStatus> {
     this.calls.push('status')
@@ -47,6 +49,7 @@ export class FakeDaemon implements DaemonApi {
       peerId: FAKE_PEER,
       region: 'eu-west',
       listen: ['/ip4/127.0.0.1/tcp/4001'],
+      mirror: 'http://127.0.0.1:5050',
       connections: 1,
       store: { shards: this.shardCount(), usedBytes: used, capacityBytes: Number.isFinite(this.capacityBytes) ? this.capacityBytes : null, blobs: this.local.size },
       routing: { queued: 0, provided: 3, failed: 0 },
@@ -139,6 +142,12 @@ export class FakeDaemon implements DaemonApi {
 
   async metrics (): Promise<string> {
     return `# TYPE shoal_blobs gauge\nshoal_blobs ${this.local.size}\n`
+  }
+
+  async usage (options: { limit?: number, sinceMs?: number, signal?: AbortSignal }): Promise<UsageEvent[]> {
+    this.calls.push(`usage ${options.limit ?? '-'} ${options.sinceMs ?? '-'}`)
+    const since = options.sinceMs ?? 0
+    return this.usageEvents.filter(e => e.timeMs >= since).sort((a, b) => a.timeMs - b.timeMs).slice(-(options.limit ?? 100))
   }
 
   /** Store bytes under a digest they do not hash to: a daemon that lies. */

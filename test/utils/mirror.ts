@@ -18,7 +18,7 @@ export function swarmOf (n: TestNode, provided: string[] = [], penalised: string
     fetch: async (digest, options) => await n.fetcher.fetch(digest, options),
     provide: (cid, priority) => {
       provided.push(cid.toString())
-      try { n.routing.provide(cid, priority) } catch {}
+      try { n.routing.provide(cid, priority) } catch { /* a full queue only delays announcements */ }
     },
     penalise: (peer) => { penalised.push(peer); n.stats.penalise(peer) }
   }

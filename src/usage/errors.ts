@@ -1,0 +1,19 @@
+/** Usage log errors, each with a fixed `name` so callers match on it across module copies. */
+
+/** `tail` or `range` on a log that is not started (or is stopping). */
+export class UsageLogClosedError extends Error {
+  override name = 'UsageLogClosedError' as const
+  constructor (message = 'the usage log is not open; start() it first') {
+    super(message)
+  }
+}
+
+/** An unknown or out-of-range option given to a usage log factory; the message names the fix. */
+export class InvalidUsageOptionError extends Error {
+  override name = 'InvalidUsageOptionError' as const
+}
+
+/** A `tail` or `range` argument out of range: a limit above `USAGE_TAIL_MAX_LIMIT`, a negative time, `fromMs > toMs`. */
+export class InvalidUsageQueryError extends Error {
+  override name = 'InvalidUsageQueryError' as const
+}
