@@ -43,7 +43,7 @@ const cluster = new Cluster({ logLevel: 'warn' })
 const containerd = await startContainerd()
 try {
   const layerBytes = Math.floor(args['size-mib'] * MiB / args.layers)
-  const image = await writeImageLayout(join(dir, 'layout'), {
+  await writeImageLayout(join(dir, 'layout'), {
     tag: 'v1',
     layers: Array.from({ length: args.layers }, (_v, i) => ({ randomBytes: layerBytes, seed: 100 + i }))
   })
