@@ -65,3 +65,40 @@ t.test('peers files', async t => {
   t.throws(() => parsePeersFile(JSON.stringify({ regions: { a: { seeds: ['nope'] } } }), 'p.json'), /regions.a.seeds: "nope" is not a multiaddr/)
   t.throws(() => parsePeersFile('[', 'p.json'), { name: 'ConfigError' })
 })
+
+t.test('mirror, origin and credentials options', async t => {
+  const dir = await mkdtemp(join(tmpdir(), 'shoal-config-'))
+  t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
+  const d = await load([])
+  t.equal(d.mirror, '127.0.0.1:5050', 'the mirror listens on loopback port 5050 by default')
+  t.equal(d.tagFallback, true)
+  t.same(d.origins, {})
+  t.equal((await load(['--mirror', 'off'])).mirror, null)
+  t.equal((await load(['--mirror', '127.0.0.1:0', '--origin', 'registry.example.com:5000', '--tag-fallback', 'off'])).tagFallback, false)
+  await t.rejects(load(['--mirror', 'nowhere']), { name: 'ConfigError', message: /not host:port/ })
+  await t.rejects(load(['--origin', 'https://registry.example.com']), { name: 'ConfigError', message: /no scheme/ })
+  await t.rejects(load(['--tag-fallback', 'maybe']), { name: 'ConfigError', message: /on or off/ })
+
+  const docker = join(dir, 'docker.json')
+  await writeFile(docker, JSON.stringify({ auths: { 'https://index.docker.io/v1/': { auth: 'dTpw' }, 'r.example:5000': { username: 'u', password: 'p' } } }))
+  const file = join(dir, 'shoal.json')
+  await writeFile(file, JSON.stringify({
+    origins: { 'r.example:5000': { scheme: 'http', caFile: 'ca.pem', retries: 1 } },
+    auths: { 'r.example:5000': { auth: 'eDp5' } }
+  }))
+  const c = await load(['--config', file, '--registry-auth', docker])
+  t.same(c.origins['r.example:5000'], { scheme: 'http', caFile: join(process.cwd(), 'ca.pem'), retries: 1 })
+  t.same(c.auths['docker.io'], { auth: 'dTpw' }, "docker's Hub key becomes docker.io")
+  t.same(c.auths['r.example:5000'], { auth: 'eDp5' }, 'the config file wins over the docker file')
+
+  const bad = async (json: unknown, re: RegExp): Promise<void> => {
+    await writeFile(file, JSON.stringify(json))
+    await t.rejects(load(['--config', file]), { name: 'ConfigError', message: re })
+  }
+  await bad({ origins: { 'http://x': {} } }, /not a registry host/)
+  await bad({ origins: { x: { scheme: 'ftp' } } }, /scheme must be/)
+  await bad({ origins: { x: { token: 'y' } } }, /unknown option "token"/)
+  await bad({ origins: { x: { retries: -1 } } }, /non-negative integer/)
+  await bad({ auths: { x: { auth: 5 } } }, /must be a string/)
+  await t.rejects(load(['--registry-auth', join(dir, 'missing.json')]), { name: 'ConfigError', message: /registry-auth file/ })
+})
