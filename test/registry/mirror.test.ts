@@ -1,6 +1,6 @@
 import t from 'tap'
 import { connect } from 'node:net'
-import { TestSwarm, randomBytes } from '../utils/nodes.js'
+import { TestSwarm, fixedIndex, randomBytes } from '../utils/nodes.js'
 import { startMirror } from '../utils/mirror.js'
 import { MemoryOrigin, makeImage, sha256 } from './memory-origin.js'
 import { digestToCid } from '../../src/shard/cid.js'
@@ -224,4 +224,24 @@ t.test('a blob a peer holds comes from the peer in order; shards nobody has come
   const ev = mb.served.find(e => e.kind === 'blob')!
   t.ok(ev.bytesBySource.peer > 0, `peer bytes ${ev.bytesBySource.peer}`)
   t.ok(ev.bytesBySource.origin > 0 && ev.bytesBySource.origin < layer.byteLength, `origin bytes ${ev.bytesBySource.origin}`)
+})
+
+t.test('a peer whose index does not match the blob: the response is cut and the peer penalised', async t => {
+  const swarm = new TestSwarm()
+  t.teardown(async () => { await swarm.teardown() })
+  const liar = await swarm.spawn('liar')
+  const b = await swarm.spawn('b')
+  await swarm.connect()
+  const real = randomBytes(1 * MiB, 8)
+  const digest = sha256(real)
+  // The liar serves other bytes under the real blob's digest.
+  const { index, shards } = fixedIndex(randomBytes(1 * MiB, 9))
+  for (const s of shards) await liar.store.put(s.cid, s.bytes)
+  await liar.store.putIndex({ ...index, digest })
+  liar.routing.provide(digestToCid(digest))
+  const m = await startMirror(b, undefined)
+  t.teardown(m.stop)
+  await t.rejects(get(`${m.url}/v2/app/blobs/${digest}`), 'the client sees the response cut off')
+  t.same(m.penalised, [liar.node.peerId.toString()], 'the liar is penalised')
+  t.notOk(await b.store.hasBlob(digest), 'nothing is kept under the digest')
 })
