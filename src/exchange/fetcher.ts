@@ -96,7 +96,32 @@ interface Task {
 }
 
 export class Fetcher {
+  /**
+   * Requests in flight to each peer over every fetch of this node: the
+   * per-peer limit holds however many blobs are fetched at once (containerd
+   * pulls several layers together), so concurrent fetches share a peer's
+   * slots rather than overrun its server's limits and get BUSY.
+   */
+  private readonly peerLoad = new Map<string, number>()
+  /** The schedulers of running fetches, woken when a peer slot frees up. */
+  private readonly schedulers = new Set<() => void>()
+
   constructor (private readonly components: FetcherComponents, private readonly init: FetcherInit = {}) {}
+
+  private load (peer: string): number {
+    return this.peerLoad.get(peer) ?? 0
+  }
+
+  private acquire (peer: string): void {
+    this.peerLoad.set(peer, this.load(peer) + 1)
+  }
+
+  private release (peer: string, self: () => void): void {
+    const n = this.load(peer) - 1
+    if (n <= 0) this.peerLoad.delete(peer)
+    else this.peerLoad.set(peer, n)
+    for (const s of this.schedulers) if (s !== self) s()
+  }
 
   async fetch (digest: string, options: FetchOptions = {}): Promise<FetchResult> {
     const started = performance.now()
@@ -270,9 +295,10 @@ export class Fetcher {
       for (const h of hs) {
         if (stats.isBanned(h.key) || t.inflight.has(h.key)) continue
         const tried = t.tried.has(h.key)
-        if (h.inflight >= perPeer || h.backoffUntilMs > now) { if (!tried) untriedBusy = true; continue }
+        const load = this.load(h.key)
+        if (load >= perPeer || h.backoffUntilMs > now) { if (!tried) untriedBusy = true; continue }
         const seedFactor = partial && h.has.size === shardCount ? SEED_COST_FACTOR : 1
-        const cost = stats.expectedMs(h.key, t.ref.length) * (1 + h.inflight) * (tried ? 4 : 1) * seedFactor
+        const cost = stats.expectedMs(h.key, t.ref.length) * (1 + load) * (tried ? 4 : 1) * seedFactor
         if (cost < bestCost) { best = h; bestCost = cost }
       }
       // Going back to a holder already asked (say, a seed that handed the shard off)
@@ -321,6 +347,7 @@ export class Fetcher {
       t.inflight.set(h.key, c)
       t.tried.add(h.key)
       h.inflight++
+      this.acquire(h.key)
       running++
       const hedge = t.inflight.size > 1
       if (hedge) result.hedged++
@@ -378,6 +405,7 @@ export class Fetcher {
         t.inflight.delete(h.key)
         h.inflight--
         running--
+        this.release(h.key, schedule)
         schedule()
       })
     }
@@ -440,6 +468,7 @@ export class Fetcher {
     const lookupTimer = setInterval(() => { startLoop(lookup, lookupLoop) }, this.init.providerLookupMs ?? PROVIDER_LOOKUP_MS)
     // Shards that rest on a backed-off peer need a nudge when the backoff ends.
     const tick = setInterval(schedule, 100)
+    this.schedulers.add(schedule)
     try {
       startLoop(refreshHaves, haveLoop)
       startLoop(lookup, lookupLoop)
@@ -451,6 +480,7 @@ export class Fetcher {
       clearInterval(haveTimer)
       clearInterval(lookupTimer)
       clearInterval(tick)
+      this.schedulers.delete(schedule)
       for (const t of timers) clearTimeout(t)
       for (const t of tasks.values()) if (t.begun && !t.stored) incoming?.settle(t.ref.cid.toString(), false)
       if (failure == null) controller.abort(new Error('fetch finished'))

@@ -15,3 +15,6 @@ export const INDEX_CACHE_SIZE = 64
 
 /** Concurrent file hashes during start-up reconciliation. */
 export const RECONCILE_CONCURRENCY = 4
+
+/** Shard writes in flight while a blob is added from a stream (each holds one shard in memory). */
+export const ADD_BLOB_PUTS_IN_FLIGHT = 4
