@@ -2,7 +2,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.tap/', 'sim-out/', 'src/**/messages.ts'] },
+  { ignores: ['dist/', 'node_modules/', '.tap/', 'sim-out/', 'src/**/*messages.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -24,7 +24,7 @@ import { createLevelUsageLog, type UsageEvent, type UsageLog } from '../usage/in
 import { Members } from './members.js'
 import { readPeersFile, seedAddrs } from './peers-file.js'
 import { DaemonMetrics } from './metrics.js'
-import { createRegistryMirror, LevelTagStore, type Mirror, type MirrorSwarm, type ServedEvent } from '../registry/index.js'
+import { createRegistryMirror, LevelTagStore, PeerTags, type Mirror, type MirrorSwarm, type ServedEvent } from '../registry/index.js'
 import { OriginClient } from '../registry/origin/index.js'
 
 export interface DaemonComponents {
@@ -53,6 +53,7 @@ export class Daemon implements DaemonApi {
   mirror: Mirror | null = null
   readonly origins: OriginClient
   private readonly tags: LevelTagStore
+  private peerTags: PeerTags | undefined
   /** Observers of each manifest and blob the mirror serves. */
   readonly servedListeners = new Set<(event: ServedEvent) => void>()
   private readonly prometheus = new DaemonMetrics(this)
@@ -122,6 +123,9 @@ export class Daemon implements DaemonApi {
     await this.bootstrap()
     if (config.mirror != null) {
       await this.tags.start()
+      // Answers peers whatever this host's own tag-fallback setting (the mirror decides whether to ask).
+      this.peerTags = new PeerTags({ registrar: this.node, getConnections: () => this.node.getConnections(), tags: this.tags, logger: log.child({ component: 'shoal:registry:tags' }) })
+      await this.peerTags.start()
       this.mirror = createRegistryMirror({
         listen: config.mirror,
         region: config.region,
@@ -132,6 +136,7 @@ export class Daemon implements DaemonApi {
         swarm: this.mirrorSwarm(),
         tags: this.tags,
         origin: this.origins,
+        ...(this.peerTags != null ? { peerTags: this.peerTags } : {}),
         hasher: this.hasher,
         usage: this.usageLog,
         onServed: event => {
@@ -158,6 +163,7 @@ export class Daemon implements DaemonApi {
     this.state = 'stopping'
     clearInterval(this.bootstrapTimer)
     await this.mirror?.stop()
+    await this.peerTags?.stop()
     await this.origins.close()
     await this.tags.stop()
     this.members.stop()

@@ -12,7 +12,7 @@ import type { Logger } from 'pino'
 import type { ShardHasher } from '../shard/hasher.js'
 import type { ShardStore } from '../store/index.js'
 import { BlobService } from './blobs.js'
-import { ManifestService } from './manifests.js'
+import { ManifestService, type ManifestServiceComponents } from './manifests.js'
 import { Mirror, type MirrorInit } from './mirror.js'
 import type { TagStore } from './tag-store.js'
 import type { MirrorSwarm, OriginRegistry, ServedEvent, UsageRecorder } from './types.js'
@@ -22,6 +22,7 @@ export * from './errors.js'
 export { Mirror, parseHostPort, type MirrorInit, type MirrorComponents, type MirrorStats } from './mirror.js'
 export { BlobService, type OpenedBlob } from './blobs.js'
 export { ManifestService, type Manifest, type ManifestServiceInit } from './manifests.js'
+export { PeerTags, TAG_PROTOCOL, type PeerTagsComponents, type PeerTagAnswer } from './peer-tags.js'
 export { LevelTagStore, MemoryTagStore, type TagStore, type TagRecord } from './tag-store.js'
 export { parseRoute, parseName, parseDigest, parseReference, isRegistryHost, canonicalOrigin } from './reference.js'
 export type { MirrorSwarm, OriginRegistry, OriginTarget, ServedEvent, UsageRecorder } from './types.js'
@@ -38,6 +39,8 @@ export interface RegistryMirrorComponents {
   swarm: MirrorSwarm
   tags: TagStore
   origin?: OriginRegistry
+  /** Peers' tag resolutions, for when the origin is down (`/shoal/tag/1.0.0`). */
+  peerTags?: ManifestServiceComponents['peerTags']
   hasher?: ShardHasher
   usage?: UsageRecorder
   onServed?: (event: ServedEvent) => void
@@ -48,7 +51,7 @@ export function createRegistryMirror (init: RegistryMirrorInit, components: Regi
   const { store, swarm, tags, origin, hasher, logger } = components
   const blobs = new BlobService({ store, swarm, logger, ...(origin != null ? { origin } : {}), ...(hasher != null ? { hasher } : {}) })
   const manifests = new ManifestService(
-    { store, swarm, tags, logger, ...(origin != null ? { origin } : {}) },
+    { store, swarm, tags, logger, ...(origin != null ? { origin } : {}), ...(components.peerTags != null ? { peerTags: components.peerTags } : {}) },
     { ...(init.tagCacheMs != null ? { tagCacheMs: init.tagCacheMs } : {}), ...(init.tagFallback != null ? { tagFallback: init.tagFallback } : {}) }
   )
   return new Mirror(init, {

@@ -29,6 +29,8 @@ export interface ManifestServiceComponents {
   swarm: MirrorSwarm
   tags: TagStore
   origin?: OriginRegistry
+  /** Peers' last resolutions, asked when the origin is down and this host never resolved the tag. */
+  peerTags?: { resolve (origin: string, repository: string, tag: string, options: { signal?: AbortSignal }): Promise<(TagRecord & { peer: string }) | undefined> }
   logger: Logger
 }
 
@@ -38,8 +40,10 @@ export interface Manifest {
   bytes: Uint8Array
   source: ShardSource
   /** How the tag was resolved, when asked by tag. */
-  tagFrom?: 'origin' | 'cache' | 'last-known'
+  tagFrom?: TagSource
 }
+
+export type TagSource = 'origin' | 'cache' | 'last-known' | 'peer'
 
 export class ManifestService {
   private readonly cache = new Map<string, { record: TagRecord, atMs: number }>()
@@ -58,7 +62,7 @@ export class ManifestService {
     return { ...m, tagFrom: from }
   }
 
-  private async resolveTag (target: OriginTarget, tag: string, signal?: AbortSignal): Promise<{ record: TagRecord, from: 'origin' | 'cache' | 'last-known' }> {
+  private async resolveTag (target: OriginTarget, tag: string, signal?: AbortSignal): Promise<{ record: TagRecord, from: TagSource }> {
     const { origin, tags, logger } = this.components
     const host = target.host
     if (host == null) throw new ManifestUnknownError(`cannot resolve tag ${target.name}:${tag}: the request names no origin (containerd adds ?ns=HOST; or set the daemon's default origin)`)
@@ -84,6 +88,13 @@ export class ManifestService {
     if (last != null) {
       logger.warn({ tag: key, digest: last.digest, resolvedAt: new Date(last.resolvedAtMs).toISOString(), err: originError.message }, 'origin unreachable: using the last known resolution of the tag')
       return { record: last, from: 'last-known' }
+    }
+    const fromPeer = await this.components.peerTags?.resolve(host, target.name, tag, { ...(signal != null ? { signal } : {}) })
+    if (fromPeer != null) {
+      const { peer, ...record } = fromPeer
+      logger.warn({ tag: key, digest: record.digest, peer, resolvedAt: new Date(record.resolvedAtMs).toISOString(), err: originError.message }, 'origin unreachable: using a peer\'s resolution of the tag')
+      await tags.put(host, target.name, tag, record).catch(() => {})
+      return { record, from: 'peer' }
     }
     throw originError
   }

@@ -111,7 +111,7 @@ t.test('containerd pulls through shoal from a real registry', async t => {
     t.equal(r.code, 0, `skopeo copy: ${r.stderr.slice(-500)}`)
   })
 
-  await t.test('the origin is down: B pulls by tag and by digest; a new daemon pulls by digest from the swarm', async t => {
+  await t.test('the origin is down: B pulls by tag and by digest; a new daemon pulls by digest and by tag from the swarm', async t => {
     await registry.stop()
     await containerd.removeImage(`${origin}/team/app:v1`)
     await pullOk(t, containerd, `${origin}/team/app:v1`, hostsB)
@@ -122,6 +122,10 @@ t.test('containerd pulls through shoal from a real registry', async t => {
     const hostsC = await hostsFor(join(layoutDir, 'hosts-c'), origin, c.mirror)
     await containerd.removeImage(`${origin}/team/app@${appDigest}`)
     await pullOk(t, containerd, `${origin}/team/app@${appDigest}`, hostsC)
+    await containerd.removeImage(`${origin}/team/app@${appDigest}`)
+    await pullOk(t, containerd, `${origin}/team/app:v1`, hostsC)
+    const usage = await c.admin.usage({ limit: 100 })
+    t.ok(usage.some(e => e.kind === 'manifest' && e.reference === 'v1' && e.digest === appDigest), 'the new daemon resolved the tag through its peers')
     await registry.start()
   })
 

@@ -1,5 +1,5 @@
 /** A registry mirror over an in-process test node (see nodes.ts) and an origin, for tests. */
-import { createRegistryMirror, MemoryTagStore, type Mirror, type MirrorSwarm, type OriginRegistry, type RegistryMirrorInit, type ServedEvent } from '../../src/registry/index.js'
+import { createRegistryMirror, MemoryTagStore, PeerTags, type Mirror, type MirrorSwarm, type OriginRegistry, type RegistryMirrorInit, type ServedEvent } from '../../src/registry/index.js'
 import { quietLogger, type TestNode } from './nodes.js'
 
 export interface TestMirror {
@@ -9,6 +9,7 @@ export interface TestMirror {
   provided: string[]
   penalised: string[]
   served: ServedEvent[]
+  peerTags?: PeerTags
   stop: () => Promise<void>
 }
 
@@ -24,19 +25,27 @@ export function swarmOf (n: TestNode, provided: string[] = [], penalised: string
   }
 }
 
-export async function startMirror (n: TestNode, origin: OriginRegistry | undefined, init: Partial<RegistryMirrorInit> = {}): Promise<TestMirror> {
+export async function startMirror (n: TestNode, origin: OriginRegistry | undefined, init: Partial<RegistryMirrorInit> = {}, opts: { peerTags?: boolean } = {}): Promise<TestMirror> {
   const provided: string[] = []
   const penalised: string[] = []
   const served: ServedEvent[] = []
   const tags = new MemoryTagStore()
+  const logger = quietLogger.child({ node: n.name, component: 'mirror' })
+  const peerTags = opts.peerTags === true ? new PeerTags({ registrar: n.node, getConnections: () => n.node.getConnections(), tags, logger }) : undefined
+  await peerTags?.start()
   const mirror = createRegistryMirror({ listen: '127.0.0.1:0', defaultOrigin: 'origin.test', ...init }, {
     store: n.store,
     swarm: swarmOf(n, provided, penalised),
     tags,
     ...(origin != null ? { origin } : {}),
+    ...(peerTags != null ? { peerTags } : {}),
     usage: { record: e => { served.push(e) } },
-    logger: quietLogger.child({ node: n.name, component: 'mirror' })
+    logger
   })
   await mirror.start()
-  return { mirror, url: mirror.url, tags, provided, penalised, served, stop: async () => { await mirror.stop() } }
+  return {
+    mirror, url: mirror.url, tags, provided, penalised, served,
+    ...(peerTags != null ? { peerTags } : {}),
+    stop: async () => { await mirror.stop(); await peerTags?.stop() }
+  }
 }
