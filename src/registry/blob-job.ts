@@ -11,6 +11,7 @@ import type { ShardRef } from '../shard/types.js'
 import type { ShardSource } from '../exchange/index.js'
 import type { ShardStore } from '../store/index.js'
 import { deferred, raceAbort, type Deferred } from './deferred.js'
+import { ShardEvictedError } from './errors.js'
 
 export class BlobJob {
   /** Shards known so far, in blob order. */
@@ -112,6 +113,9 @@ export class BlobJob {
       const ref = this.refs[position]
       if (ref != null && this.store.hasSync(ref.cid)) return ref
       if (ref == null && this.refsComplete) return null
+      // Whole and checked, yet this shard is gone: evicted before this reader got to it.
+      // Nothing more will arrive, so fail rather than wait.
+      if (this.finished && ref != null) throw new ShardEvictedError(`shard ${position} (${ref.cid.toString()}) of ${this.digest} was evicted before it was served; retry`)
       await this.waitChange(signal)
     }
   }

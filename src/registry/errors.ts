@@ -106,6 +106,11 @@ export class UnavailableError extends RegistryError {
   readonly status = 503
 }
 
+/** A shard of a blob being assembled was evicted before a reader sent it: the client should retry. */
+export class ShardEvictedError extends UnavailableError {
+  override name = 'ShardEvictedError'
+}
+
 /** The blob or manifest could not be assembled (bad data from the swarm or origin). */
 export class UpstreamError extends RegistryError {
   override name = 'UpstreamError'
