@@ -61,6 +61,8 @@ t.test('containerd pulls through shoal from a real registry', async t => {
   ])
   await pushLayout(layoutDir, 'multi', registry.host, 'team/multi', { all: true })
   const v2s2Digest = await pushLayout(layoutDir, 'v1', registry.host, 'team/docker', { format: 'v2s2' })
+  // skopeo turns the OCI index into a Docker manifest list with v2s2 manifests.
+  const listDigest = await pushLayout(layoutDir, 'multi', registry.host, 'team/dlist', { all: true, format: 'v2s2' })
 
   const cluster = new Cluster({ logLevel: 'debug' })
   t.teardown(async () => { await cluster.teardown() })
@@ -72,13 +74,17 @@ t.test('containerd pulls through shoal from a real registry', async t => {
   const hostsA = await hostsFor(join(layoutDir, 'hosts-a'), origin, a.mirror)
   const hostsB = await hostsFor(join(layoutDir, 'hosts-b'), origin, b.mirror)
 
-  await t.test('a multi-layer OCI image, a multi-arch index and a Docker v2s2 image through daemon A', async t => {
+  await t.test('a multi-layer OCI image, a multi-arch index, a Docker v2s2 image and a Docker manifest list through daemon A', async t => {
     await pullOk(t, containerd, `${origin}/team/app:v1`, hostsA)
     await pullOk(t, containerd, `${origin}/team/multi:multi`, hostsA)
     await pullOk(t, containerd, `${origin}/team/multi:multi`, hostsA, { platform: 'linux/arm64' })
     await pullOk(t, containerd, `${origin}/team/docker:v1`, hostsA)
+    await pullOk(t, containerd, `${origin}/team/dlist:multi`, hostsA, { platform: 'linux/arm64' })
+    const list = await fetch(`${a.mirror}/v2/team/dlist/manifests/multi?ns=${origin}`, { method: 'HEAD' })
+    t.equal(list.headers.get('content-type'), 'application/vnd.docker.distribution.manifest.list.v2+json', 'the list keeps its media type')
+    t.equal(list.headers.get('docker-content-digest'), listDigest)
     const images = await containerd.images()
-    for (const ref of ['team/app:v1', 'team/multi:multi', 'team/docker:v1']) t.ok(images.includes(`${origin}/${ref}`), `${ref} is listed`)
+    for (const ref of ['team/app:v1', 'team/multi:multi', 'team/docker:v1', 'team/dlist:multi']) t.ok(images.includes(`${origin}/${ref}`), `${ref} is listed`)
     const blobs = await a.admin.blobs()
     for (const l of app.layers) t.ok(blobs.some(x => x.digest === l.digest && x.complete), `A holds layer ${l.digest.slice(7, 19)}`)
     t.ok(blobs.some(x => x.digest === appDigest), 'A holds the manifest')
