@@ -37,6 +37,22 @@ async function peakRssMB (n: NodeHandle): Promise<number> {
   return m != null ? Number(m[1]) / 1024 : NaN
 }
 
+/** Seconds of CPU a process has used (all its threads), from /proc. */
+async function cpuSeconds (pid: number | undefined): Promise<number> {
+  const stat = await readFile(`/proc/${pid ?? 0}/stat`, 'utf8').catch(() => '')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+/** Busy and total jiffies of the whole machine, from /proc/stat. */
+async function machineTicks (): Promise<{ busy: number, total: number }> {
+  const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0] ?? ''
+  const v = line.trim().split(/\s+/).slice(1).map(Number)
+  const idle = (v[3] ?? 0) + (v[4] ?? 0)
+  const total = v.reduce((a, b) => a + b, 0)
+  return { busy: total - idle, total }
+}
+
 const dir = await tempDir('bench-pull')
 const registry = await startRegistry()
 const cluster = new Cluster({ logLevel: 'warn' })
@@ -60,20 +76,27 @@ try {
   await writeHostsToml(viaWarm, registry.host, warm.mirror)
   await writeHostsToml(viaPeer, registry.host, peer.mirror)
 
-  const pull = async (hostsDir: string): Promise<number> => {
+  /** Per pull: the machine's busy share of its cores, and the CPU seconds the daemons used. */
+  const usage: Record<string, { busy: number, daemonCpu: number }> = {}
+  const pull = async (hostsDir: string, phase: string): Promise<number> => {
+    const m0 = await machineTicks()
+    const c0 = (await cpuSeconds(warm.process.pid)) + (await cpuSeconds(peer.process.pid))
     const started = performance.now()
     const r = await containerd.pull(ref, { hostsDir, timeoutMs: 600_000 })
     const seconds = (performance.now() - started) / 1000
+    const m1 = await machineTicks()
+    const c1 = (await cpuSeconds(warm.process.pid)) + (await cpuSeconds(peer.process.pid))
+    usage[phase] = { busy: (m1.busy - m0.busy) / (m1.total - m0.total), daemonCpu: c1 - c0 }
     if (r.code !== 0) throw new Error(`ctr pull failed: ${r.stderr.slice(-1000)}`)
     await containerd.removeImage(ref)
     return seconds
   }
 
-  const direct1 = await pull(direct)
-  const coldSeconds = await pull(viaWarm) // fills the warm daemon's store from the origin
-  const warmSeconds = await pull(viaWarm)
-  const peerSeconds = await pull(viaPeer)
-  const direct2 = await pull(direct)
+  const direct1 = await pull(direct, 'direct')
+  const coldSeconds = await pull(viaWarm, 'cold') // fills the warm daemon's store from the origin
+  const warmSeconds = await pull(viaWarm, 'warm')
+  const peerSeconds = await pull(viaPeer, 'peer')
+  const direct2 = await pull(direct, 'direct2')
   const directSeconds = (direct1 + direct2) / 2
   const rss = await Promise.all([warm, peer].map(peakRssMB))
   const peakRss = Math.max(...rss)
@@ -84,8 +107,12 @@ try {
     ['  through a daemon, cold (from the origin)', coldSeconds.toFixed(2), `ratio ${(coldSeconds / directSeconds).toFixed(2)}`],
     ['  through a daemon holding the image (warm)', warmSeconds.toFixed(2), `warmRatio ${(warmSeconds / directSeconds).toFixed(2)}, target <= 1.0`],
     ['  through a daemon whose peer holds it', peerSeconds.toFixed(2), `peerRatio ${(peerSeconds / directSeconds).toFixed(2)}, target <= 1.5`],
-    ['peak RSS of the largest daemon, MB', peakRss.toFixed(0), `target <= 200 (warm ${rss[0]!.toFixed(0)}, peer ${rss[1]!.toFixed(0)})`]
+    ['peak RSS of the largest daemon, MB', peakRss.toFixed(0), `target <= 200 (warm ${rss[0]!.toFixed(0)}, peer ${rss[1]!.toFixed(0)})`],
+    ['machine CPU busy during the pull (of 100%)', '', Object.entries(usage).map(([k, u]) => `${k} ${(u.busy * 100).toFixed(0)}%`).join(', ')],
+    ['daemons\' CPU seconds during the pull', '', Object.entries(usage).map(([k, u]) => `${k} ${u.daemonCpu.toFixed(1)}`).join(', ')]
   ], {
+    busy: Object.fromEntries(Object.entries(usage).map(([k, u]) => [k, r2(u.busy)])),
+    daemonCpuSeconds: Object.fromEntries(Object.entries(usage).map(([k, u]) => [k, r2(u.daemonCpu)])),
     directSeconds: r2(directSeconds),
     coldSeconds: r2(coldSeconds),
     warmSeconds: r2(warmSeconds),
