@@ -94,6 +94,9 @@ export class Mirror {
     this.address = { host: a.address, port: a.port }
     this.server = server
     this.components.logger.info({ url: this.url }, 'registry mirror listening')
+    if (!isLoopback(this.address.host)) {
+      this.components.logger.warn({ url: this.url }, 'the registry mirror listens beyond loopback: anyone who reaches it can pull what this daemon\'s origin credentials allow')
+    }
   }
 
   async stop (): Promise<void> {
@@ -292,6 +295,10 @@ async function drain (res: ServerResponse, idleMs: number, signal: AbortSignal):
     if (timeout.aborted && !signal.aborted) throw new Error(`the client read nothing for ${idleMs} ms`)
     throw err
   }
+}
+
+function isLoopback (host: string): boolean {
+  return host === '::1' || host === 'localhost' || /^127\./.test(host)
 }
 
 export function parseHostPort (listen: string): { host: string, port: number } {
