@@ -78,7 +78,14 @@ try {
 
   /** Per pull: the machine's busy share of its cores, and the CPU seconds the daemons used. */
   const usage: Record<string, { busy: number, daemonCpu: number }> = {}
+  // Each pull starts with the daemons' announcement queues drained, so it is measured alone.
+  const settle = async (): Promise<void> => {
+    for (const n of [warm, peer]) {
+      for (let i = 0; i < 600 && (await n.admin.status()).routing.queued > 0; i++) await new Promise(resolve => setTimeout(resolve, 100))
+    }
+  }
   const pull = async (hostsDir: string, phase: string): Promise<number> => {
+    await settle()
     const m0 = await machineTicks()
     const c0 = (await cpuSeconds(warm.process.pid)) + (await cpuSeconds(peer.process.pid))
     const started = performance.now()
