@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises'
 import type { AddResult, BlobRow, DaemonApi, DaemonStatus, PeerRow, ShardRow, UsageEvent } from '../daemon/api.js'
 import type { FetchResult } from '../exchange/index.js'
 import { InvalidRangeError } from '../store/errors.js'
-import { AdminPermissionError, AdminResponseError, DaemonUnreachableError, InvalidAdminTargetError, RemoteError } from './errors.js'
+import { AdminPermissionError, AdminResponseError, AdminTimeoutError, DaemonUnreachableError, InvalidAdminTargetError, RemoteError } from './errors.js'
 
 /** Largest error or JSON answer read into memory (a blob list can be long). */
 const MAX_JSON_RESPONSE_BYTES = 64 * 1024 * 1024
@@ -26,7 +26,14 @@ interface CallOptions {
   headers?: OutgoingHttpHeaders
   body?: string | AsyncIterable<Uint8Array>
   signal?: AbortSignal | undefined
+  /** Set by `quick`: the deadline behind `signal`, named in the error. */
+  timeoutMs?: number
 }
+
+/** How long the CLI waits for a query's answer. */
+const QUERY_TIMEOUT_MS = 30_000
+/** `shards --providers` runs DHT lookups: give it longer. */
+const PROVIDERS_QUERY_TIMEOUT_MS = 120_000
 
 /** `http://host:port` and `host:port` are TCP; anything else is a unix socket path. */
 export function parseAdminTarget (target: string): Endpoint {
@@ -50,21 +57,24 @@ export function parseAdminTarget (target: string): Endpoint {
 export class AdminClient implements DaemonApi {
   private readonly endpoint: Endpoint
 
+  private readonly queryTimeoutMs: number
+
   /** @param target a unix socket path, `host:port`, or `http://host:port` */
-  constructor (readonly target: string) {
+  constructor (readonly target: string, init: { /** @default QUERY_TIMEOUT_MS (30 s) */ queryTimeoutMs?: number } = {}) {
     this.endpoint = parseAdminTarget(target)
+    this.queryTimeoutMs = init.queryTimeoutMs ?? QUERY_TIMEOUT_MS
   }
 
   async status (options: { signal?: AbortSignal } = {}): Promise<DaemonStatus> {
-    return await this.json<DaemonStatus>('GET', '/v1/status', options)
+    return await this.json<DaemonStatus>('GET', '/v1/status', this.quick(options))
   }
 
   async peers (options: { signal?: AbortSignal } = {}): Promise<PeerRow[]> {
-    return await this.json<PeerRow[]>('GET', '/v1/peers', options)
+    return await this.json<PeerRow[]>('GET', '/v1/peers', this.quick(options))
   }
 
   async blobs (options: { signal?: AbortSignal } = {}): Promise<BlobRow[]> {
-    return await this.json<BlobRow[]>('GET', '/v1/blobs', options)
+    return await this.json<BlobRow[]>('GET', '/v1/blobs', this.quick(options))
   }
 
   async shards (options: { layer?: string, providers?: boolean, signal?: AbortSignal } = {}): Promise<ShardRow[]> {
@@ -72,7 +82,7 @@ export class AdminClient implements DaemonApi {
     if (options.layer != null) q.set('layer', options.layer)
     if (options.providers === true) q.set('providers', '1')
     const qs = q.toString()
-    return await this.json<ShardRow[]>('GET', '/v1/shards' + (qs === '' ? '' : '?' + qs), options)
+    return await this.json<ShardRow[]>('GET', '/v1/shards' + (qs === '' ? '' : '?' + qs), this.quick(options, options.providers === true ? Math.max(PROVIDERS_QUERY_TIMEOUT_MS, this.queryTimeoutMs) : this.queryTimeoutMs))
   }
 
   async add (source: AsyncIterable<Uint8Array>, options: { expectedDigest?: string, signal?: AbortSignal } = {}): Promise<AddResult> {
@@ -117,8 +127,7 @@ export class AdminClient implements DaemonApi {
   }
 
   async metrics (options: { signal?: AbortSignal } = {}): Promise<string> {
-    const res = await this.call('GET', '/metrics', options)
-    return (await readBody(res, MAX_JSON_RESPONSE_BYTES)).toString('utf8')
+    return (await this.body('GET', '/metrics', this.quick(options))).bytes.toString('utf8')
   }
 
   async usage (options: { limit?: number, sinceMs?: number, signal?: AbortSignal } = {}): Promise<UsageEvent[]> {
@@ -126,16 +135,38 @@ export class AdminClient implements DaemonApi {
     if (options.limit != null) q.set('limit', String(options.limit))
     if (options.sinceMs != null) q.set('since', String(options.sinceMs))
     const qs = q.toString()
-    return await this.json<UsageEvent[]>('GET', '/v1/usage' + (qs === '' ? '' : '?' + qs), options)
+    return await this.json<UsageEvent[]>('GET', '/v1/usage' + (qs === '' ? '' : '?' + qs), this.quick(options))
+  }
+
+  /**
+   * A query (not a transfer) gets a deadline, so a daemon that hangs cannot
+   * hang the CLI; adds, fetches and reads run as long as bytes move.
+   */
+  private quick (options: { signal?: AbortSignal }, timeoutMs = this.queryTimeoutMs): CallOptions {
+    const timeout = AbortSignal.timeout(timeoutMs)
+    return { signal: options.signal != null ? AbortSignal.any([options.signal, timeout]) : timeout, timeoutMs }
   }
 
   private async json<T> (method: string, path: string, options: CallOptions): Promise<T> {
-    const res = await this.call(method, path, options)
-    const text = (await readBody(res, MAX_JSON_RESPONSE_BYTES)).toString('utf8')
+    const { bytes, status } = await this.body(method, path, options)
+    const text = bytes.toString('utf8')
     try {
       return JSON.parse(text) as T
     } catch {
-      throw new AdminResponseError(`${method} ${path}: the answer is not JSON: ${text.slice(0, 200)}`, res.statusCode ?? 0)
+      throw new AdminResponseError(`${method} ${path}: the answer is not JSON: ${text.slice(0, 200)}`, status)
+    }
+  }
+
+  /** A whole (bounded) answer; a query past its deadline becomes AdminTimeoutError. */
+  private async body (method: string, path: string, options: CallOptions): Promise<{ bytes: Buffer, status: number }> {
+    try {
+      const res = await this.call(method, path, options)
+      return { bytes: await readBody(res, MAX_JSON_RESPONSE_BYTES), status: res.statusCode ?? 0 }
+    } catch (err) {
+      if (options.timeoutMs != null && options.signal?.aborted === true && (options.signal.reason as Error | undefined)?.name === 'TimeoutError') {
+        throw new AdminTimeoutError(this.target, `${method} ${path}`, options.timeoutMs)
+      }
+      throw err
     }
   }
 

@@ -29,6 +29,14 @@ export class InvalidAdminTargetError extends Error {
   override name = 'InvalidAdminTargetError' as const
 }
 
+/** A query the daemon did not answer in time. */
+export class AdminTimeoutError extends Error {
+  override name = 'AdminTimeoutError'
+  constructor (target: string, what: string, timeoutMs: number) {
+    super(`the daemon at ${target} did not answer ${what} within ${timeoutMs / 1000} s; is it overloaded or stuck? (its log says more)`)
+  }
+}
+
 /** The admin API answered with something that is not its JSON: a different server, or a bug. */
 export class AdminResponseError extends Error {
   override name = 'AdminResponseError' as const

@@ -104,3 +104,15 @@ t.test('bin/shoal.js runs the built CLI', async t => {
   t.equal(failed.code, 2)
   t.match(failed.stderr, /unknown command/)
 })
+
+t.test('a query the daemon never answers times out with an error naming the daemon', async t => {
+  const { createServer } = await import('node:http')
+  const hung = createServer(() => { /* never answers */ })
+  await new Promise<void>(resolve => hung.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { hung.closeAllConnections(); hung.close() })
+  const port = (hung.address() as import('node:net').AddressInfo).port
+  const client = new AdminClient(`127.0.0.1:${port}`, { queryTimeoutMs: 200 })
+  const started = performance.now()
+  await t.rejects(client.status(), { name: 'AdminTimeoutError', message: new RegExp(`127.0.0.1:${port} did not answer GET /v1/status within 0.2 s`) })
+  t.ok(performance.now() - started < 5000, 'promptly')
+})
