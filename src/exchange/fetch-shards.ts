@@ -11,6 +11,7 @@ import { randomInt } from 'node:crypto'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { PeerId } from '@libp2p/interface'
 import { digestToCid, verifyShard } from '../shard/cid.js'
+import { indexCid } from '../shard/index-codec.js'
 import type { ShardIndex, ShardRef } from '../shard/types.js'
 import {
   FETCH_STREAMS_PER_PEER, FETCH_STREAMS_TOTAL, HAVE_REFRESH_MS, HEDGE_FACTOR, HEDGE_MIN_MS,
@@ -80,13 +81,27 @@ export async function fetchShards (run: FetchRunDeps, index: ShardIndex, holders
   // reschedules at once. The DHT is asked for the layer's providers every
   // PROVIDER_LOOKUP_MS (dear: an iterative lookup), without ever holding up the
   // have-maps; shards nobody is known to hold get a lookup of their own.
+  const ourIndexCid = indexCid(index).toString()
+  const disagreed = new Set<string>()
   const askHave = async (h: Holder): Promise<void> => {
     if (h.asking) return
     h.asking = true
     try {
       const have = await client.getHave(h.id, digest, { signal })
-      if (have == null || have.shards !== index.shards.length) h.has.clear()
-      else holders.setBitmap(h, have.bitmap, have.shards)
+      if (have == null) {
+        h.has.clear()
+      } else if (have.indexCid.toString() !== ourIndexCid) {
+        // Its bitmap counts the shards of another index: meaningless for this one. (Not
+        // dropped: if this index proves wrong, the next round may use the peer's.)
+        h.has.clear()
+        if (options.trusted === true && !disagreed.has(h.key)) {
+          disagreed.add(h.key)
+          logger.warn({ peer: h.key, digest, theirs: have.indexCid.toString(), trusted: ourIndexCid }, 'peer holds a shard index that disagrees with the trusted one; ignoring and penalising it')
+          stats.penalise(h.key)
+        }
+      } else {
+        holders.setBitmap(h, have.bitmap, have.shards)
+      }
     } catch (err) {
       if (signal.aborted) return
       h.failures++

@@ -36,8 +36,10 @@ export type ShardSource = 'local' | 'peer' | 'origin'
 
 export interface FetchOptions {
   signal?: AbortSignal
-  /** A trusted index (e.g. from the origin's referrer artifact). Otherwise the local one, or one from peers. */
+  /** An index to use (else the local one, or one from peers). */
   index?: ShardIndex
+  /** `index` is trusted (the origin's referrer artifact): a peer whose have-map names another index is penalised. */
+  trusted?: boolean
   /** `rarest` spreads load over the swarm; `sequential` favours blob order for streaming. @default 'rarest' */
   order?: 'rarest' | 'sequential'
   /** Called as each shard is stored. */

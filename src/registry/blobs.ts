@@ -10,6 +10,7 @@
 import type { Logger } from 'pino'
 import { digestToCid } from '../shard/cid.js'
 import type { ShardHasher } from '../shard/hasher.js'
+import type { ShardIndex } from '../shard/types.js'
 import type { ShardStore } from '../store/index.js'
 import type { OriginSource, ShardSource } from '../exchange/index.js'
 import { BlobJob } from './blob-job.js'
@@ -21,6 +22,8 @@ import type { MirrorSwarm, OriginRegistry, OriginTarget } from './types.js'
 export interface BlobServiceComponents {
   store: ShardStore
   swarm: MirrorSwarm
+  /** Shard indexes from the origin's referrer artifacts: trusted over any peer's. */
+  trusted?: { get (blobDigest: string): Promise<ShardIndex | undefined> }
   origin?: OriginRegistry
   hasher?: ShardHasher
   logger: Logger
@@ -57,11 +60,13 @@ export class BlobService {
     const { store } = this.components
     const index = await store.getIndex(digest)
     if (index != null && await store.hasBlob(digest)) return { kind: 'local', sizeBytes: index.size }
+    const trusted = await this.components.trusted?.get(digest)
     const again = this.jobs.get(digest)
     if (again != null) return { kind: 'job', job: again }
-    const job = new BlobJob(digest, store, index != null ? 'index' : 'stream')
+    const known = trusted ?? index
+    const job = new BlobJob(digest, store, known != null ? 'index' : 'stream')
     this.jobs.set(digest, job)
-    void this.assemble(job, target, index != null ? { index } : undefined)
+    void this.assemble(job, target, known != null ? { index: known, trusted: trusted != null } : undefined)
       .then(() => { job.succeed() }, (err: Error) => { job.fail(err) })
       .finally(() => { this.jobs.delete(digest) })
     return { kind: 'job', job }
@@ -88,7 +93,7 @@ export class BlobService {
     throw originError ?? new BlobUnknownError(`blob ${digest} is not held by this host or its peers${target.host == null ? ', and the request names no origin' : ''}`)
   }
 
-  private async assemble (job: BlobJob, target: OriginTarget, known?: { index: import('../shard/types.js').ShardIndex, peer?: string }): Promise<void> {
+  private async assemble (job: BlobJob, target: OriginTarget, known?: { index: ShardIndex, peer?: string, trusted?: boolean }): Promise<void> {
     const { swarm, origin, store, logger } = this.components
     const { digest } = job
     const signal = this.controller.signal
@@ -102,6 +107,7 @@ export class BlobService {
       try {
         const result = await swarm.fetch(digest, {
           index: found.index,
+          ...('trusted' in found && found.trusted === true ? { trusted: true } : {}),
           order: 'sequential',
           signal,
           ...(fromOrigin != null ? { origin: fromOrigin } : {}),

@@ -15,6 +15,8 @@ import { BlobService } from './blobs.js'
 import { ManifestService, type ManifestServiceComponents } from './manifests.js'
 import { Mirror, type MirrorInit } from './mirror.js'
 import type { TagStore } from './tag-store.js'
+import { TrustedIndexes } from './trusted-indexes.js'
+import { referrersIndex, type ReferrerOrigin } from './referrers.js'
 import type { MirrorSwarm, OriginRegistry, ServedEvent, UsageRecorder } from './types.js'
 
 export * from './constants.js'
@@ -22,6 +24,9 @@ export * from './errors.js'
 export { Mirror, parseHostPort, type MirrorInit, type MirrorComponents, type MirrorStats } from './mirror.js'
 export { BlobService, type OpenedBlob } from './blobs.js'
 export { ManifestService, type Manifest, type ManifestServiceInit } from './manifests.js'
+export { TrustedIndexes } from './trusted-indexes.js'
+export { pushShardIndexes, fetchShardIndexes, listShardArtifacts, referrersIndex, type ReferrerOrigin, type PushedArtifact, type FoundArtifact } from './referrers.js'
+export * from './shard-artifact.js'
 export { PeerTags, TAG_PROTOCOL, type PeerTagsComponents, type PeerTagAnswer } from './peer-tags.js'
 export { LevelTagStore, MemoryTagStore, type TagStore, type TagRecord } from './tag-store.js'
 export { parseRoute, parseName, parseDigest, parseReference, isRegistryHost, canonicalOrigin } from './reference.js'
@@ -39,6 +44,8 @@ export interface RegistryMirrorComponents {
   swarm: MirrorSwarm
   tags: TagStore
   origin?: OriginRegistry
+  /** Shard indexes from the origin's referrer artifacts, and the origin's referrers for the mirror's Referrers API. */
+  referrerOrigin?: ReferrerOrigin
   /** Peers' tag resolutions, for when the origin is down (`/shoal/tag/1.0.0`). */
   peerTags?: ManifestServiceComponents['peerTags']
   hasher?: ShardHasher
@@ -48,8 +55,9 @@ export interface RegistryMirrorComponents {
 }
 
 export function createRegistryMirror (init: RegistryMirrorInit, components: RegistryMirrorComponents): Mirror {
-  const { store, swarm, tags, origin, hasher, logger } = components
-  const blobs = new BlobService({ store, swarm, logger, ...(origin != null ? { origin } : {}), ...(hasher != null ? { hasher } : {}) })
+  const { store, swarm, tags, origin, hasher, logger, referrerOrigin } = components
+  const trusted = referrerOrigin != null ? new TrustedIndexes({ origin: referrerOrigin, logger: logger.child({ component: 'shoal:registry:referrers' }) }) : undefined
+  const blobs = new BlobService({ store, swarm, logger, ...(origin != null ? { origin } : {}), ...(hasher != null ? { hasher } : {}), ...(trusted != null ? { trusted } : {}) })
   const manifests = new ManifestService(
     { store, swarm, tags, logger, ...(origin != null ? { origin } : {}), ...(components.peerTags != null ? { peerTags: components.peerTags } : {}) },
     { ...(init.tagCacheMs != null ? { tagCacheMs: init.tagCacheMs } : {}), ...(init.tagFallback != null ? { tagFallback: init.tagFallback } : {}) }
@@ -58,6 +66,10 @@ export function createRegistryMirror (init: RegistryMirrorInit, components: Regi
     blobs,
     manifests,
     logger,
+    ...(trusted != null ? { trusted } : {}),
+    ...(referrerOrigin != null
+      ? { referrers: async (target, digest, options) => await referrersIndex(referrerOrigin, target.host ?? '', target.name, digest, options) }
+      : {}),
     ...(components.usage != null ? { usage: components.usage } : {}),
     ...(components.onServed != null ? { onServed: components.onServed } : {})
   })

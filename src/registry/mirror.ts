@@ -15,7 +15,7 @@ import { parseRange } from '../admin/http.js'
 import type { BlobService } from './blobs.js'
 import type { ManifestService } from './manifests.js'
 import {
-  HEADERS_TIMEOUT_MS, MAX_CONCURRENT_REQUESTS, MAX_HEADER_BYTES, MAX_PATH_BYTES, STREAM_IDLE_TIMEOUT_MS
+  MEDIA_TYPES, HEADERS_TIMEOUT_MS, MAX_CONCURRENT_REQUESTS, MAX_HEADER_BYTES, MAX_PATH_BYTES, STREAM_IDLE_TIMEOUT_MS
 } from './constants.js'
 import {
   HeadersTooLargeError, MalformedRequestError, NameInvalidError, RangeInvalidError, RegistryError, TooManyRequestsError, UnsupportedError,
@@ -38,6 +38,10 @@ export interface MirrorInit {
 export interface MirrorComponents {
   blobs: BlobService
   manifests: ManifestService
+  /** Looks up each image's shard index artifact as its manifest is served. */
+  trusted?: { expect (target: OriginTarget, manifest: { digest: string, mediaType: string, bytes: Uint8Array }): void }
+  /** The Referrers API, answered from the origin (its API, else its referrers tag). */
+  referrers?: (target: OriginTarget, digest: string, options: { artifactType?: string, signal: AbortSignal }) => Promise<{ bytes: Uint8Array, filtered: boolean }>
   usage?: UsageRecorder
   logger: Logger
   /** Counts for metrics. */
@@ -150,6 +154,9 @@ export class Mirror {
           return
         case 'blob':
           await this.blob(ctx, this.origin(url, route.name), route.digest)
+          return
+        case 'referrers':
+          await this.referrers(ctx, this.origin(url, route.name), route.digest, url.searchParams.get('artifactType') ?? undefined)
       }
     } catch (err) {
       this.fail(ctx, err, route?.kind === 'blob' ? 'blob' : 'manifest')
@@ -193,6 +200,7 @@ export class Mirror {
       etag: `"${m.digest}"`
     }
     ctx.bySource[m.source] += m.bytes.byteLength
+    if (req.method === 'GET') this.components.trusted?.expect(target, m)
     if (req.method === 'HEAD') {
       send(res, 200, headers)
     } else {
@@ -200,6 +208,15 @@ export class Mirror {
       ctx.sent = m.bytes.byteLength
     }
     this.served(ctx, target, refString(route.reference), m.digest, 'manifest', 200)
+  }
+
+  private async referrers (ctx: RequestContext, target: OriginTarget, digest: string, artifactType: string | undefined): Promise<void> {
+    const lookup = this.components.referrers
+    if (lookup == null || target.host == null) throw new UnsupportedError('the Referrers API needs an origin (containerd adds ?ns=HOST; or set the daemon\'s default origin)')
+    const { bytes, filtered } = await lookup(target, digest, { ...(artifactType != null ? { artifactType } : {}), signal: ctx.signal })
+    const headers: Record<string, string> = { 'content-type': MEDIA_TYPES.ociIndex, 'content-length': String(bytes.byteLength) }
+    if (filtered) headers['oci-filters-applied'] = 'artifactType'
+    send(ctx.res, 200, headers, ctx.req.method === 'HEAD' ? undefined : bytes)
   }
 
   private async blob (ctx: RequestContext, target: OriginTarget, digest: string): Promise<void> {

@@ -18,6 +18,7 @@ export type Route =
   | { kind: 'base' }
   | { kind: 'manifest', name: string, reference: Reference }
   | { kind: 'blob', name: string, digest: string }
+  | { kind: 'referrers', name: string, digest: string }
 
 export type Reference = { tag: string } | { digest: string }
 
@@ -75,6 +76,7 @@ export function parseRoute (path: string): Route {
   switch (what) {
     case 'manifests': return { kind: 'manifest', name, reference: parseReference(last) }
     case 'blobs': return { kind: 'blob', name, digest: parseDigest(last) }
+    case 'referrers': return { kind: 'referrers', name, digest: parseDigest(last) }
     default: throw new UnsupportedError(`${what} is not served by this mirror`)
   }
 }
@@ -85,4 +87,42 @@ export function canonicalOrigin (host: string, name: string): { host: string, na
     return { host: 'docker.io', name: name.includes('/') ? name : `library/${name}` }
   }
   return { host, name }
+}
+
+export interface ImageReference {
+  host: string
+  name: string
+  reference: Reference
+}
+
+/**
+ * Parse an image reference as tools write it: `[HOST/]NAME[:TAG|@DIGEST]`.
+ * The first component is a host when it has a '.' or ':' or is `localhost`
+ * (docker's rule); otherwise the host is docker.io. No tag means `latest`.
+ */
+export function parseImageReference (s: string): ImageReference {
+  let rest = s
+  let reference: Reference | undefined
+  const at = rest.indexOf('@')
+  if (at >= 0) {
+    reference = { digest: parseDigest(rest.slice(at + 1)) }
+    rest = rest.slice(0, at)
+  }
+  const slash = rest.indexOf('/')
+  const first = slash >= 0 ? rest.slice(0, slash) : ''
+  const hasHost = slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost')
+  const host = hasHost ? first : 'docker.io'
+  let path = hasHost ? rest.slice(slash + 1) : rest
+  if (reference == null) {
+    const colon = path.lastIndexOf(':')
+    if (colon >= 0) {
+      reference = parseReference(path.slice(colon + 1))
+      path = path.slice(0, colon)
+    } else {
+      reference = { tag: 'latest' }
+    }
+  }
+  if (!isRegistryHost(host)) throw new NameInvalidError(`${JSON.stringify(host)} in ${JSON.stringify(s)} is not a registry host`)
+  const c = canonicalOrigin(host, parseName(path))
+  return { host: c.host, name: c.name, reference }
 }

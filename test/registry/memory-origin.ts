@@ -4,7 +4,7 @@
  * and can be told to fail like a real origin does.
  */
 import { createHash } from 'node:crypto'
-import type { OriginRegistry } from '../../src/registry/index.js'
+import type { ReferrerOrigin } from '../../src/registry/index.js'
 
 class OriginError extends Error {
   constructor (override readonly name: string, message: string) { super(message) }
@@ -34,7 +34,7 @@ export function makeImage (layers: Uint8Array[], mediaType = 'application/vnd.oc
   return { manifest, digest: sha256(manifest), config: { bytes: config, digest: sha256(config) }, layers: ls }
 }
 
-export class MemoryOrigin implements OriginRegistry {
+export class MemoryOrigin implements ReferrerOrigin {
   readonly blobs = new Map<string, Uint8Array>()
   readonly tags = new Map<string, string>()
   readonly calls: Array<{ op: string, ref: string }> = []
@@ -44,6 +44,8 @@ export class MemoryOrigin implements OriginRegistry {
   readonly corrupt = new Set<string>()
   /** Delay between 64 KiB pieces of a blob body. */
   pieceDelayMs = 0
+  /** Answer the Referrers API (else only the referrers tag schema works, as on Distribution 2.8). */
+  referrersApi = false
 
   constructor (readonly host = 'origin.test') {}
 
@@ -100,6 +102,36 @@ export class MemoryOrigin implements OriginRegistry {
       }
     }
     return { sizeBytes: bytes.byteLength, body: body() }
+  }
+
+  async putBlob (host: string, _repo: string, digest: string, bytes: Uint8Array): Promise<boolean> {
+    this.check(host, 'putBlob', digest)
+    if (sha256(bytes) !== digest) throw new OriginError('OriginRejectedError', `digest mismatch for ${digest} (test)`)
+    const had = this.blobs.has(digest)
+    this.blobs.set(digest, bytes)
+    return !had
+  }
+
+  async putManifest (host: string, repo: string, ref: string, bytes: Uint8Array): Promise<string> {
+    this.check(host, 'putManifest', ref)
+    const digest = sha256(bytes)
+    this.blobs.set(digest, bytes)
+    if (!ref.startsWith('sha256:')) this.tags.set(`${repo}:${ref}`, digest)
+    return digest
+  }
+
+  async getReferrers (host: string, _repo: string, digest: string, options: { artifactType?: string } = {}): Promise<{ manifests: Array<{ mediaType: string, digest: string, size: number, artifactType?: string }> } | undefined> {
+    this.check(host, 'getReferrers', digest)
+    if (!this.referrersApi) return undefined
+    const manifests = []
+    for (const [d, bytes] of this.blobs) {
+      let doc: { subject?: { digest?: string }, artifactType?: string, mediaType?: string } | undefined
+      try { doc = JSON.parse(Buffer.from(bytes).toString()) as typeof doc } catch { continue }
+      if (doc?.subject?.digest !== digest) continue
+      if (options.artifactType != null && doc.artifactType !== options.artifactType) continue
+      manifests.push({ mediaType: doc.mediaType ?? '', digest: d, size: bytes.byteLength, ...(doc.artifactType != null ? { artifactType: doc.artifactType } : {}) })
+    }
+    return { manifests }
   }
 
   async getRange (host: string, repo: string, digest: string, offset: number, length: number): Promise<Uint8Array> {
