@@ -13,6 +13,7 @@ import { write, createContext, type CliContext, type CliIo } from './context.js'
 import { daemonCommand } from './daemon.js'
 import { UsageError } from './errors.js'
 import { fetchCommand } from './fetch.js'
+import { indexCommand } from './shard-index.js'
 import { peersCommand } from './peers.js'
 import { shardsCommand } from './shards.js'
 import { statusCommand } from './status.js'
@@ -33,6 +34,7 @@ const COMMANDS: Record<string, { run: Command, summary: string }> = {
   add: { run: addCommand, summary: 'add a file or every blob of an OCI image layout directory' },
   fetch: { run: fetchCommand, summary: 'fetch a blob through the swarm; --out copies it to a file' },
   usage: { run: usageCommand, summary: 'usage tail: what the mirror served and where the bytes came from' },
+  index: { run: indexCommand, summary: 'index push|show: an image\'s shard index as an OCI referrer at its registry' },
   containerd: { run: containerdCommand, summary: 'containerd configure: point containerd at the mirror (hosts.toml)' },
   daemon: { run: daemonCommand, summary: 'run the daemon (see shoal daemon --help)' }
 }

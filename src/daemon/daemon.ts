@@ -136,6 +136,7 @@ export class Daemon implements DaemonApi {
         swarm: this.mirrorSwarm(),
         tags: this.tags,
         origin: this.origins,
+        referrerOrigin: this.origins,
         ...(this.peerTags != null ? { peerTags: this.peerTags } : {}),
         hasher: this.hasher,
         usage: this.usageLog,

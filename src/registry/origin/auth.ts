@@ -4,8 +4,14 @@
  * (with the host's Basic credentials, if it has some) for the scope asked,
  * `Basic` means send the credentials. What a repository asked for is
  * remembered, so later requests send a cached token (or credentials) at once.
- * Tokens are cached per (host, scope) and concurrent fetches of the same one
- * are shared. Secrets never reach a log line or an error message.
+ *
+ * Pulls and pushes are kept apart: each (repository, access) has its own
+ * remembered challenge and tokens are cached per (host, access, scope), so a
+ * token obtained for a pull is never sent with a push (which would only earn
+ * a 401 or 403). A push learns its own challenge, whose scope names what the
+ * push needs (`repository:<name>:pull,push`); Basic credentials learnt by a
+ * pull serve a push too. Concurrent fetches of the same token are shared.
+ * Secrets never reach a log line or an error message.
  */
 import type { Dispatcher } from 'undici'
 import type { Logger } from 'pino'
@@ -19,6 +25,9 @@ import type { Credentials, ResolvedOrigin } from './settings.js'
 import { TokenCache } from './token-cache.js'
 import { parseChallenges } from './www-authenticate.js'
 
+/** What a request needs: pulls read (GET, HEAD), pushes write (POST, PUT). */
+export type Access = 'pull' | 'push'
+
 /** Who a request is for. */
 export interface AuthTarget {
   /** The registry host as the caller named it (for messages). */
@@ -28,6 +37,9 @@ export interface AuthTarget {
   /** The host the API is served from. */
   apiHost: string
   repo: string
+  access: Access
+  /** Part of a push, whatever access this request needs (a push's HEAD is a pull): for messages. */
+  pushing?: boolean
   origin: ResolvedOrigin
   dispatcher: Dispatcher
 }
@@ -49,7 +61,12 @@ export class Authenticator {
 
   /** The Authorization header to send up front, when this repository's challenge is already known. */
   async before (t: AuthTarget, signal?: AbortSignal): Promise<string | undefined> {
-    const state = this.states.get(stateKey(t))
+    let state = this.states.get(stateKey(t, t.access))
+    if (state === undefined && t.access === 'push') {
+      // Credentials are credentials whatever the access; a pull's token is not (its scope lacks push).
+      const pull = this.states.get(stateKey(t, 'pull'))
+      if (pull?.kind === 'basic') state = pull
+    }
     if (state === undefined) return undefined
     if (state.kind === 'basic') return t.origin.credentials === undefined ? undefined : basic(t.origin.credentials)
     return `Bearer ${await this.token(t, state, signal)}`
@@ -64,19 +81,31 @@ export class Authenticator {
     const challenges = parseChallenges(wwwAuthenticate ?? '')
     const bearer = challenges.find(c => c.scheme === 'bearer')
     if (bearer !== undefined) {
-      const state: AuthState = { kind: 'bearer', realm: checkRealm(t, bearer.params.realm), scope: bearer.params.scope ?? `repository:${t.repo}:pull` }
+      const fallback = t.access === 'push' ? `repository:${t.repo}:pull,push` : `repository:${t.repo}:pull`
+      const state: AuthState = { kind: 'bearer', realm: checkRealm(t, bearer.params.realm), scope: bearer.params.scope ?? fallback }
       if (bearer.params.service !== undefined) state.service = bearer.params.service
-      this.states.set(stateKey(t), state)
-      if (sent?.startsWith('Bearer ') === true) this.tokens.delete(t.apiHost, state.scope, sent.slice('Bearer '.length))
+      this.states.set(stateKey(t, t.access), state)
+      if (sent?.startsWith('Bearer ') === true) this.tokens.delete(t.apiHost, t.access, state.scope, sent.slice('Bearer '.length))
       return `Bearer ${await this.token(t, state, signal)}`
     }
     if (challenges.some(c => c.scheme === 'basic')) {
       const credentials = t.origin.credentials
       if (credentials === undefined || sent?.startsWith('Basic ') === true) throw unauthorized(t, 401, what)
-      this.states.set(stateKey(t), { kind: 'basic' })
+      this.states.set(stateKey(t, t.access), { kind: 'basic' })
       return basic(credentials)
     }
     throw unauthorized(t, 401, `${what} (its 401 carries no Bearer or Basic challenge)`)
+  }
+
+  /**
+   * Drop a Bearer token the origin refused (`sent`, as it went out), so that
+   * the next request for it fetches a new one. The token server may have
+   * granted less than the scope asked (a pull-only token for a push), and the
+   * rights may have changed since.
+   */
+  forget (t: AuthTarget, sent: string): void {
+    const state = this.states.get(stateKey(t, t.access))
+    if (state?.kind === 'bearer' && sent.startsWith('Bearer ')) this.tokens.delete(t.apiHost, t.access, state.scope, sent.slice('Bearer '.length))
   }
 
   clear (): void {
@@ -85,9 +114,9 @@ export class Authenticator {
   }
 
   private async token (t: AuthTarget, state: AuthState & { kind: 'bearer' }, signal?: AbortSignal): Promise<string> {
-    const cached = this.tokens.get(t.apiHost, state.scope)
+    const cached = this.tokens.get(t.apiHost, t.access, state.scope)
     if (cached !== undefined) return cached
-    const key = `${t.apiHost} ${state.scope}`
+    const key = `${t.apiHost} ${t.access} ${state.scope}`
     let pending = this.inflight.get(key)
     if (pending === undefined) {
       // Shared by every request waiting for this token, so it runs on no one's signal (its own timeout bounds it).
@@ -137,18 +166,26 @@ export class Authenticator {
     if (typeof token !== 'string' || !TOKEN_RE.test(token)) {
       throw new OriginProtocolError(`origin ${t.host}: the answer of its token endpoint ${url.host} has no usable "token" or "access_token"`, t.host)
     }
-    this.tokens.set(t.apiHost, state.scope, token, body.expires_in)
-    this.components.logger.debug({ host: t.host, scope: state.scope, expiresInS: body.expires_in, withCredentials: credentials !== undefined }, 'origin token obtained')
+    this.tokens.set(t.apiHost, t.access, state.scope, token, body.expires_in)
+    this.components.logger.debug({ host: t.host, access: t.access, scope: state.scope, expiresInS: body.expires_in, withCredentials: credentials !== undefined }, 'origin token obtained')
     return token
   }
 }
 
-/** The error for a refused request: names the host and whether credentials were configured for it. */
-export function unauthorized (t: Pick<AuthTarget, 'host' | 'key' | 'origin'>, status: number, what: string): OriginUnauthorizedError {
+/**
+ * The error for a refused request: names the host and whether credentials
+ * were configured for it (and, for a push, that they may lack push rights).
+ */
+export function unauthorized (t: Pick<AuthTarget, 'host' | 'key' | 'origin' | 'repo' | 'access' | 'pushing'>, status: number, what: string): OriginUnauthorizedError {
   const configured = t.origin.credentials !== undefined
-  const how = configured
-    ? 'with the credentials configured for it'
-    : `anonymously: no credentials are configured for ${t.key} (set origins[${JSON.stringify(t.key)}].username and .password, or auths)`
+  const fix = `set origins[${JSON.stringify(t.key)}].username and .password, or auths`
+  const how = t.access === 'push' || t.pushing === true
+    ? (configured
+        ? `with the credentials configured for it: they may be wrong, or lack push rights to ${t.repo}`
+        : `anonymously: no credentials are configured for ${t.key}, and pushing to ${t.repo} needs credentials with push rights (${fix})`)
+    : (configured
+        ? 'with the credentials configured for it'
+        : `anonymously: no credentials are configured for ${t.key} (${fix})`)
   return new OriginUnauthorizedError(`origin ${t.host} refused ${what} (${status}) ${how}`, t.host, configured, status)
 }
 
@@ -156,8 +193,8 @@ function basic (c: Credentials): string {
   return `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`
 }
 
-function stateKey (t: AuthTarget): string {
-  return `${t.apiHost}/${t.repo}`
+function stateKey (t: AuthTarget, access: Access): string {
+  return `${t.apiHost}/${t.repo} ${access}`
 }
 
 function checkRealm (t: AuthTarget, realm: string | undefined): string {

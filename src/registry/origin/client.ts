@@ -1,26 +1,30 @@
 /**
  * The origin client: the four pull-side registry calls (manifest and blob,
- * HEAD and GET) and byte ranges, each retried for transient failures.
+ * HEAD and GET) and byte ranges, the push of small blobs and manifests, and
+ * the Referrers API, each retried for transient failures where a retry is
+ * safe (a blob upload is retried whole, from its POST).
  */
 import type { Logger } from 'pino'
 import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES } from '../constants.js'
-import type { ManifestHead, ManifestResponse, OriginClientComponents, OriginClientInit } from './index.js'
+import type { ManifestHead, ManifestResponse, OriginClientComponents, OriginClientInit, OriginRegistryClient, ReferrerDescriptor, Referrers } from './index.js'
 import { AgentPool } from './agents.js'
-import { Authenticator } from './auth.js'
+import { Authenticator, type Access } from './auth.js'
 import { blobBody } from './blob-body.js'
-import { MAX_RANGE_BYTES } from './constants.js'
+import { MAX_RANGE_BYTES, MAX_REFERRERS, MAX_REFERRERS_PAGES } from './constants.js'
 import { checkDigest, checkReference, isDigest, originEndpoint } from './endpoint.js'
 import { InvalidOriginRequestError, OriginProtocolError, OriginUnavailableError } from './errors.js'
 import { exchange, fail, type Target } from './exchange.js'
 import { contentLength, discard, header, readBody, type Response } from './http.js'
 import { isGenericMediaType, manifestMediaType, mediaTypeOf, verifyManifest } from './manifest.js'
+import { blobExists, checkBlobBytes, checkManifestBytes, putManifestAt, uploadBlob } from './push.js'
 import { readPartial, sliceWhole } from './range.js'
+import { referrersPage } from './referrers.js'
 import { withRetries } from './retry.js'
 import { OriginSettingsTable } from './settings.js'
 
 const ACCEPT = MANIFEST_ACCEPT.join(', ')
 
-export class OriginClient {
+export class OriginClient implements OriginRegistryClient {
   private readonly settings: OriginSettingsTable
   private readonly agents: AgentPool
   private readonly auth: Authenticator
@@ -35,7 +39,7 @@ export class OriginClient {
   }
 
   async headManifest (host: string, repo: string, ref: string, options: { signal?: AbortSignal } = {}): Promise<ManifestHead> {
-    const t = this.target(host, repo, 'manifests', ref, `manifest ${nameOf(repo, ref)}`)
+    const t = this.manifestTarget(host, repo, ref)
     const head = await this.retrying(t, options.signal, async () => {
       const res = await exchange(this.auth, t, { method: 'HEAD', headers: { accept: ACCEPT }, ...signalOf(options) })
       if (res.statusCode !== 200) return await fail(res, t, options.signal)
@@ -58,7 +62,7 @@ export class OriginClient {
   }
 
   async getManifest (host: string, repo: string, ref: string, options: { signal?: AbortSignal } = {}): Promise<ManifestResponse> {
-    const t = this.target(host, repo, 'manifests', ref, `manifest ${nameOf(repo, ref)}`)
+    const t = this.manifestTarget(host, repo, ref)
     return await this.retrying(t, options.signal, async () => {
       const res = await exchange(this.auth, t, { method: 'GET', headers: { accept: ACCEPT }, ...signalOf(options) })
       if (res.statusCode !== 200) return await fail(res, t, options.signal)
@@ -132,16 +136,80 @@ export class OriginClient {
     })
   }
 
+  /**
+   * Push a blob unless the registry has it: HEAD, then a monolithic upload
+   * (POST, PUT with `digest=`), retried whole from the POST. True when it was
+   * uploaded, false when it was there already.
+   */
+  async putBlob (host: string, repo: string, digest: string, bytes: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    const t: Target = {
+      ...this.target(host, repo, `blobs/${digest}`, `blob ${repo}@${digest}`, 'pull', () => {
+        checkDigest(host, digest)
+        checkBlobBytes(host, digest, bytes)
+      }),
+      pushing: true
+    }
+    if (await this.retrying(t, options.signal, async () => await blobExists(this.auth, t, options.signal))) return false
+    const uploads = this.target(host, repo, 'blobs/uploads/', `the upload of blob ${repo}@${digest}`, 'push', () => {})
+    await this.retrying(uploads, options.signal, async () => { await uploadBlob(this.auth, uploads, digest, bytes, options.signal) })
+    this.log.debug({ host, repo, digest, sizeBytes: bytes.byteLength }, 'origin blob pushed')
+    return true
+  }
+
+  /** PUT a manifest under a tag or its digest; the digest the registry reports, else the sha256 of `bytes`. */
+  async putManifest (host: string, repo: string, ref: string, bytes: Uint8Array, mediaType: string, options: { signal?: AbortSignal } = {}): Promise<string> {
+    const t = this.target(host, repo, `manifests/${ref}`, `the push of manifest ${nameOf(repo, ref)}`, 'push', () => {
+      checkReference(host, ref)
+      checkManifestBytes(host, ref, bytes, mediaType)
+    })
+    // A PUT of the same bytes to the same name is idempotent: retried like a GET.
+    const digest = await this.retrying(t, options.signal, async () => await putManifestAt(this.auth, t, bytes, mediaType, options.signal))
+    this.log.debug({ host, repo, ref, digest, mediaType }, 'origin manifest pushed')
+    return digest
+  }
+
+  /**
+   * The manifests that name `digest` as their subject, by the Referrers API
+   * (all its pages), or `undefined` when the registry does not have the API.
+   * With `artifactType`, only those of that type.
+   */
+  async getReferrers (host: string, repo: string, digest: string, options: { artifactType?: string, signal?: AbortSignal } = {}): Promise<Referrers | undefined> {
+    const { artifactType, signal } = options
+    const first = this.target(host, repo, `referrers/${digest}`, `the referrers of ${repo}@${digest}`, 'pull', () => {
+      checkDigest(host, digest)
+      if (artifactType !== undefined && (typeof artifactType !== 'string' || mediaTypeOf(artifactType) !== artifactType)) {
+        throw new InvalidOriginRequestError(`invalid artifactType ${JSON.stringify(String(artifactType).slice(0, 200))}: expected a media type`, host)
+      }
+    })
+    if (artifactType !== undefined) first.url.searchParams.set('artifactType', artifactType)
+    const manifests: ReferrerDescriptor[] = []
+    let filtered = true
+    let t = first
+    for (let page = 0; ; page++) {
+      const at = t
+      const got = await this.retrying(at, signal, async () => await referrersPage(this.auth, at, page === 0, this.log, signal))
+      if (got === undefined) return undefined
+      if (manifests.length + got.manifests.length > MAX_REFERRERS) throw new OriginProtocolError(`origin ${host}: ${first.what} are more than ${MAX_REFERRERS}`, host)
+      for (const m of got.manifests) manifests.push(m)
+      filtered &&= got.filtered
+      if (got.next === undefined) break
+      if (page + 1 >= MAX_REFERRERS_PAGES) throw new OriginProtocolError(`origin ${host}: ${first.what} run to more than ${MAX_REFERRERS_PAGES} pages`, host)
+      t = { ...first, url: got.next }
+    }
+    // A registry that did not say it filtered (OCI-Filters-Applied) may not have.
+    return { manifests: artifactType === undefined || filtered ? manifests : manifests.filter(m => m.artifactType === artifactType) }
+  }
+
   /** Close every connection (requests in flight get a moment to finish). Safe to call twice. */
   async close (): Promise<void> {
     this.auth.clear()
     await this.agents.close()
   }
 
-  private target (host: string, repo: string, kind: 'manifests' | 'blobs', ref: string, what: string): Target {
+  /** A request to `/v2/<repo>/<path>`; `check` vets what goes into `path` (after the host and repository are vetted). */
+  private target (host: string, repo: string, path: string, what: string, access: Access, check: () => void): Target {
     const endpoint = originEndpoint(host, repo)
-    if (kind === 'manifests') checkReference(host, ref)
-    else checkDigest(host, ref)
+    check()
     if (this.agents.closed) throw new OriginUnavailableError(`origin ${host}: the origin client is closed`, host, { transient: false })
     const origin = this.settings.get(endpoint.key)
     return {
@@ -149,15 +217,20 @@ export class OriginClient {
       key: endpoint.key,
       apiHost: endpoint.apiHost,
       repo: endpoint.repo,
+      access,
       origin,
       dispatcher: this.agents.get(endpoint.key, origin),
-      url: new URL(`${origin.scheme}://${endpoint.apiHost}/v2/${endpoint.repo}/${kind}/${ref}`),
+      url: new URL(`${origin.scheme}://${endpoint.apiHost}/v2/${endpoint.repo}/${path}`),
       what
     }
   }
 
+  private manifestTarget (host: string, repo: string, ref: string): Target {
+    return this.target(host, repo, `manifests/${ref}`, `manifest ${nameOf(repo, ref)}`, 'pull', () => { checkReference(host, ref) })
+  }
+
   private blobTarget (host: string, repo: string, digest: string): Target {
-    return this.target(host, repo, 'blobs', digest, `blob ${repo}@${digest}`)
+    return this.target(host, repo, `blobs/${digest}`, `blob ${repo}@${digest}`, 'pull', () => { checkDigest(host, digest) })
   }
 
   private readInit (t: Target, options: { signal?: AbortSignal }): { host: string, timeoutMs: number, what: string, signal?: AbortSignal } {

@@ -22,7 +22,7 @@ export const TOKEN_DEFAULT_TTL_MS = 60 * second
 export const TOKEN_MAX_TTL_MS = 60 * minute
 /** A token is dropped this long before it expires (or at half its life, if that is sooner). */
 export const TOKEN_EXPIRY_MARGIN_MS = 10 * second
-/** Tokens kept, one per (host, scope); the least recently used goes first. */
+/** Tokens kept, one per (host, access, scope); the least recently used goes first. */
 export const TOKEN_CACHE_ENTRIES = 1024
 /** Repositories whose auth challenge is remembered, so that later requests send credentials at once. */
 export const AUTH_STATE_ENTRIES = 4096
@@ -39,6 +39,12 @@ export const MAX_CREDENTIAL_BYTES = 4 * KiB
 export const MAX_CA_FILE_BYTES = 1 * MiB
 /** Largest byte range `getRange` buffers. */
 export const MAX_RANGE_BYTES = 64 * MiB
+/** Largest blob `putBlob` uploads (in one monolithic PUT, from memory): pushes are of small artifacts. */
+export const MAX_PUSH_BLOB_BYTES = 16 * MiB
+/** Pages of a Referrers API answer followed (by their `Link: <...>; rel="next"`). */
+export const MAX_REFERRERS_PAGES = 16
+/** Most referrers one `getReferrers` returns; a subject with more is an OriginProtocolError. */
+export const MAX_REFERRERS = 10_000
 /** Redirects followed for one request (registry to storage backend, usually one). */
 export const MAX_REDIRECTS = 5
 

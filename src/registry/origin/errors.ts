@@ -36,6 +36,20 @@ export class OriginUnavailableError extends Error {
   }
 }
 
+/**
+ * The origin refused what was pushed to it: a 4xx other than 401, 403, 408
+ * and 429 (a manifest it finds invalid, a blob it does not have, a digest
+ * that does not match, a read-only registry). `code` is the OCI error code of
+ * its body (MANIFEST_INVALID, MANIFEST_BLOB_UNKNOWN, DIGEST_INVALID, ...),
+ * when it had one. Not retried: the same content would be refused again.
+ */
+export class OriginRejectedError extends Error {
+  override name = 'OriginRejectedError'
+  constructor (message: string, readonly host: string, readonly status: number, readonly code?: string) {
+    super(message)
+  }
+}
+
 /** The origin answered, but not as the protocol says: a wrong digest, a missing or oversized body, a bad range. */
 export class OriginProtocolError extends Error {
   override name = 'OriginProtocolError'

@@ -8,15 +8,19 @@
 import { request, type Dispatcher } from 'undici'
 import type { IncomingHttpHeaders } from 'node:http'
 import { MAX_ERROR_BODY_BYTES, MAX_HEADER_VALUE_BYTES, USER_AGENT } from './constants.js'
-import { OriginNotFoundError, OriginProtocolError, OriginUnauthorizedError, OriginUnavailableError } from './errors.js'
+import { OriginNotFoundError, OriginProtocolError, OriginRejectedError, OriginUnauthorizedError, OriginUnavailableError } from './errors.js'
 
 export type Body = Dispatcher.ResponseData['body']
 
+export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT'
+
 export interface SendInit {
   dispatcher: Dispatcher
-  method: 'GET' | 'HEAD'
+  method: Method
   url: URL
   headers: Record<string, string>
+  /** What a POST or PUT carries (held in memory, so that it can be sent again). */
+  body?: Uint8Array
   /** Headers time and body idle time. */
   timeoutMs: number
   signal?: AbortSignal
@@ -38,6 +42,7 @@ export async function send (init: SendInit): Promise<Response> {
       dispatcher: init.dispatcher,
       method: init.method,
       headers: { 'user-agent': USER_AGENT, ...init.headers },
+      body: init.body ?? null,
       headersTimeout: init.timeoutMs,
       bodyTimeout: init.timeoutMs,
       signal: init.signal
@@ -88,7 +93,7 @@ export function failure (err: unknown, init: { url: URL, host: string, timeoutMs
 
 function isOriginError (err: unknown): boolean {
   return err instanceof OriginUnavailableError || err instanceof OriginProtocolError ||
-    err instanceof OriginUnauthorizedError || err instanceof OriginNotFoundError
+    err instanceof OriginUnauthorizedError || err instanceof OriginNotFoundError || err instanceof OriginRejectedError
 }
 
 /** "host[:port]" as a URL's `host` writes it (default ports dropped, lower case). */

@@ -1,7 +1,8 @@
 /**
- * Bearer tokens, one per (API host, scope), kept until a margin before they
- * expire and bounded in number.
+ * Bearer tokens, one per (API host, access, scope), kept until a margin
+ * before they expire and bounded in number.
  */
+import type { Access } from './auth.js'
 import { BoundedMap } from './bounded-map.js'
 import { TOKEN_CACHE_ENTRIES, TOKEN_DEFAULT_TTL_MS, TOKEN_EXPIRY_MARGIN_MS, TOKEN_MAX_TTL_MS } from './constants.js'
 
@@ -12,8 +13,8 @@ export class TokenCache {
     this.tokens = new BoundedMap(maxEntries)
   }
 
-  get (host: string, scope: string): string | undefined {
-    const key = cacheKey(host, scope)
+  get (host: string, access: Access, scope: string): string | undefined {
+    const key = cacheKey(host, access, scope)
     const entry = this.tokens.get(key)
     if (entry === undefined) return undefined
     if (this.now() >= entry.expiresAtMs) {
@@ -24,13 +25,13 @@ export class TokenCache {
   }
 
   /** `expiresInS` as the token endpoint sent it (seconds; missing or nonsense means the 60 s default). */
-  set (host: string, scope: string, token: string, expiresInS?: unknown): void {
-    this.tokens.set(cacheKey(host, scope), { token, expiresAtMs: this.now() + usableMs(expiresInS) })
+  set (host: string, access: Access, scope: string, token: string, expiresInS?: unknown): void {
+    this.tokens.set(cacheKey(host, access, scope), { token, expiresAtMs: this.now() + usableMs(expiresInS) })
   }
 
   /** Drop the token, if it is still the one cached (another request may have renewed it already). */
-  delete (host: string, scope: string, token?: string): void {
-    const key = cacheKey(host, scope)
+  delete (host: string, access: Access, scope: string, token?: string): void {
+    const key = cacheKey(host, access, scope)
     if (token === undefined || this.tokens.get(key)?.token === token) this.tokens.delete(key)
   }
 
@@ -47,6 +48,7 @@ export function usableMs (expiresInS: unknown): number {
   return lifeMs - Math.min(TOKEN_EXPIRY_MARGIN_MS, lifeMs / 2)
 }
 
-function cacheKey (host: string, scope: string): string {
-  return `${host} ${scope}`
+/** Access is part of the key even where the scopes agree: a token fetched for a pull is never sent with a push. */
+function cacheKey (host: string, access: Access, scope: string): string {
+  return `${host} ${access} ${scope}`
 }

@@ -1,14 +1,18 @@
 /**
  * An in-process OCI registry for the origin client's tests (node:http or
  * node:https): manifests and blobs from maps, optional Bearer auth (with its
- * token endpoint) or Basic auth, Range support, and faults on demand: fail
- * the next N requests with a status or a closed socket, hang, stall a blob
- * part way, redirect blobs to another server. Every request is recorded.
+ * token endpoint; reads need `pull` in the token's scope, writes `push`) or
+ * Basic auth, Range support, and faults on demand: fail the next N requests
+ * (of a method) with a status or a closed socket, hang, stall a blob part
+ * way, redirect blobs to another server. It takes pushes too (see
+ * `fake-push.ts`): monolithic blob uploads, manifest PUTs, and the Referrers
+ * API, which can be switched off. Every request is recorded.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
+import { FakePush, type ReferrersApi } from './fake-push.js'
 
 export interface FakeRegistryOptions {
   /** 'bearer': a 401 with a Bearer challenge, tokens from `/token`; 'basic': a 401 with a Basic challenge. @default 'none' */
@@ -26,6 +30,11 @@ export interface FakeRegistryOptions {
   ignoreRange?: boolean
   /** Leave out Content-Type on manifests (the client must read the JSON `mediaType`). */
   omitManifestContentType?: boolean
+  /** How a valid token without the action a request needs is refused: 401 with an insufficient_scope challenge, or a bare 403. @default 401 */
+  insufficientScopeStatus?: 401 | 403
+  /** Upload Locations: a path, or a whole URL; with `uploadQuery`, carrying `?_state=...` that the PUT must bring back. @default 'relative' */
+  uploadLocation?: 'relative' | 'absolute'
+  uploadQuery?: boolean
 }
 
 export interface RecordedRequest {
@@ -34,9 +43,13 @@ export interface RecordedRequest {
   authorization?: string
   range?: string
   accept?: string
+  contentType?: string
+  /** Length of the request body (POST, PUT). */
+  bodyBytes?: number
 }
 
 type Failure = { status: number, retryAfter?: string } | 'close'
+type Action = 'pull' | 'push'
 
 export class FakeRegistry {
   readonly manifests = new Map<string, { bytes: Buffer, mediaType: string }>()
@@ -49,13 +62,30 @@ export class FakeRegistry {
   redirectBlobsTo: string | undefined
   /** Blob bodies stop after this many bytes (the connection stays open). */
   stallBlobsAfterBytes: number | undefined
-  private readonly failures: Failure[] = []
+  /** 'on'; 'unsupported': 404 with an OCI UNSUPPORTED error; 'absent': a plain 404, as Distribution 2.8 answers. */
+  referrersApi: ReferrersApi = 'on'
+  /** The Referrers API applies `artifactType` itself (and says so in OCI-Filters-Applied); off, it ignores it. */
+  referrersFilter = true
+  /** Referrers per page (the next one linked by a Link header). */
+  referrersPageSize = 1000
+  /** When set, the Referrers API answers this (200) instead. */
+  referrersAnswer: { contentType: string, body: string } | undefined
+  /** Users (and tokens) may push. Off, the token endpoint grants `pull` only and Basic pushes get 403 DENIED. */
+  pushAllowed = true
+  private readonly push: FakePush
+  private readonly failures: Array<{ failure: Failure, method?: string }> = []
   private readonly tokens = new Map<string, { scope: string, expiresAtMs: number }>()
   private readonly server: Server
   private port = 0
 
   constructor (private readonly options: FakeRegistryOptions = {}) {
-    const handler = (req: IncomingMessage, res: ServerResponse): void => { this.handle(req, res) }
+    const handler = (req: IncomingMessage, res: ServerResponse): void => {
+      this.handle(req, res).catch((err: unknown) => {
+        res.writeHead(500, { 'content-type': 'text/plain' })
+        res.end(String(err))
+      })
+    }
+    this.push = new FakePush(this, { location: options.uploadLocation ?? 'relative', query: options.uploadQuery === true })
     this.server = options.tls !== undefined ? createHttpsServer(options.tls, handler) : createHttpServer(handler)
   }
 
@@ -99,19 +129,27 @@ export class FakeRegistry {
     return digest
   }
 
-  /** The next `n` requests (any path) fail with `failure`: a status (503 by default) or a closed socket. */
-  failNext (n: number, failure: Failure = { status: 503 }): void {
-    for (let i = 0; i < n; i++) this.failures.push(failure)
+  /** The next `n` requests (any path; only those of `method`, if given) fail with `failure`: a status (503 by default) or a closed socket. */
+  failNext (n: number, failure: Failure = { status: 503 }, method?: string): void {
+    for (let i = 0; i < n; i++) this.failures.push(method === undefined ? { failure } : { failure, method })
   }
 
-  private handle (req: IncomingMessage, res: ServerResponse): void {
+  /** Store a manifest put under `ref` (a tag or its digest). */
+  storeManifest (repo: string, ref: string, bytes: Buffer, mediaType: string): void {
+    this.manifests.set(`${repo}:${ref}`, { bytes, mediaType })
+    this.manifests.set(`${repo}:${sha256(bytes)}`, { bytes, mediaType })
+  }
+
+  private async handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
     const recorded: RecordedRequest = { method: req.method ?? '', url: req.url ?? '' }
     if (req.headers.authorization !== undefined) recorded.authorization = req.headers.authorization
     if (req.headers.range !== undefined) recorded.range = req.headers.range
     if (req.headers.accept !== undefined) recorded.accept = req.headers.accept
+    if (req.headers['content-type'] !== undefined) recorded.contentType = req.headers['content-type']
     this.requests.push(recorded)
     if (this.hang) return
-    const failure = this.failures.shift()
+    const at = this.failures.findIndex(f => f.method === undefined || f.method === req.method)
+    const failure = at === -1 ? undefined : this.failures.splice(at, 1)[0]?.failure
     if (failure === 'close') {
       req.socket.destroy()
       return
@@ -121,14 +159,44 @@ export class FakeRegistry {
       res.end()
       return
     }
+    const body = req.method === 'POST' || req.method === 'PUT' ? await readAll(req) : undefined
+    if (body !== undefined) recorded.bodyBytes = body.byteLength
     const url = new URL(req.url ?? '/', 'http://fake')
     if (url.pathname === '/token') return this.token(req, res, url)
     const storage = /^\/storage\/(sha256:[a-f0-9]{64})$/.exec(url.pathname)
     if (storage?.[1] !== undefined) return this.serveBlob(req, res, storage[1])
+    const action: Action = req.method === 'GET' || req.method === 'HEAD' ? 'pull' : 'push'
+    const upload = /^\/v2\/(.+)\/blobs\/uploads\/([^/]*)$/.exec(url.pathname)
+    if (upload != null) {
+      const [, name = '', session = ''] = upload
+      if (!this.authorized(req, res, name, action)) return
+      if (req.method === 'POST' && session === '') return this.push.startUpload(res, name, this.url)
+      if (req.method === 'PUT' && session !== '') return this.push.finishUpload(res, name, session, url, body ?? Buffer.alloc(0))
+      return this.error(res, 405, 'UNSUPPORTED', `${req.method ?? ''} of an upload`)
+    }
+    const referrers = /^\/v2\/(.+)\/referrers\/([^/]+)$/.exec(url.pathname)
+    if (referrers != null && this.referrersApi === 'absent') {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
+      res.end('404 page not found\n')
+      return
+    }
+    if (referrers != null) {
+      const [, name = '', digest = ''] = referrers
+      if (!this.authorized(req, res, name, action)) return
+      if (this.referrersApi === 'unsupported') return this.error(res, 404, 'UNSUPPORTED', 'the referrers API is not supported')
+      if (this.referrersAnswer !== undefined) {
+        res.writeHead(200, { 'content-type': this.referrersAnswer.contentType })
+        res.end(this.referrersAnswer.body)
+        return
+      }
+      return this.push.serveReferrers(res, name, digest, url)
+    }
     const m = /^\/v2\/(.+)\/(manifests|blobs)\/([^/]+)$/.exec(url.pathname)
     if (m == null) return this.error(res, 404, 'NAME_UNKNOWN', 'no such route')
     const [, name = '', kind, ref = ''] = m
-    if (!this.authorized(req, res, name)) return
+    if (!this.authorized(req, res, name, action)) return
+    if (kind === 'manifests' && req.method === 'PUT') return this.push.putManifest(req, res, name, ref, body ?? Buffer.alloc(0))
+    if (action === 'push') return this.error(res, 405, 'UNSUPPORTED', `${req.method ?? ''} ${kind}`)
     if (kind === 'manifests') return this.serveManifest(req, res, name, ref)
     if (this.redirectBlobsTo !== undefined) {
       res.writeHead(307, { location: `${this.redirectBlobsTo}/storage/${ref}?sig=${randomBytes(4).toString('hex')}` })
@@ -138,20 +206,30 @@ export class FakeRegistry {
     this.serveBlob(req, res, ref)
   }
 
-  private authorized (req: IncomingMessage, res: ServerResponse, name: string): boolean {
+  private authorized (req: IncomingMessage, res: ServerResponse, name: string, action: Action): boolean {
     const auth = this.options.auth ?? 'none'
     const header = req.headers.authorization ?? ''
     if (auth === 'basic') {
-      if (this.checkBasic(header)) return true
+      if (this.checkBasic(header)) {
+        if (action === 'pull' || this.pushAllowed) return true
+        this.error(res, 403, 'DENIED', 'requested access to the resource is denied')
+        return false
+      }
       res.writeHead(401, { 'www-authenticate': 'Basic realm="fake registry, with a comma"', 'content-type': 'application/json' })
       res.end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }))
       return false
     }
     if (auth === 'bearer') {
-      const scope = `repository:${name}:pull`
+      const scope = action === 'pull' ? `repository:${name}:pull` : `repository:${name}:pull,push`
       const token = header.startsWith('Bearer ') ? this.tokens.get(header.slice(7)) : undefined
-      if (token !== undefined && token.scope.split(' ').includes(scope) && Date.now() < token.expiresAtMs) return true
-      res.writeHead(401, { 'www-authenticate': `Bearer realm="${this.url}/token",service="fake,registry",scope="${scope}"`, 'content-type': 'application/json' })
+      const live = token !== undefined && Date.now() < token.expiresAtMs
+      if (live && grants(token.scope, name, action)) return true
+      if (live && this.options.insufficientScopeStatus === 403) {
+        this.error(res, 403, 'DENIED', 'requested access to the resource is denied')
+        return false
+      }
+      const error = live ? ',error="insufficient_scope"' : ''
+      res.writeHead(401, { 'www-authenticate': `Bearer realm="${this.url}/token",service="fake,registry",scope="${scope}"${error}`, 'content-type': 'application/json' })
       res.end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }))
       return false
     }
@@ -175,7 +253,9 @@ export class FakeRegistry {
     }
     const token = randomBytes(16).toString('hex')
     const expiresInS = this.options.tokenExpiresInS ?? 60
-    this.tokens.set(token, { scope: url.searchParams.getAll('scope').join(' '), expiresAtMs: Date.now() + expiresInS * 1000 })
+    // Like real token servers, grant what may be granted of what was asked, silently.
+    const scopes = url.searchParams.getAll('scope').map(s => this.pushAllowed ? s : s.replace(/:([a-z,]*)$/, (_, actions: string) => `:${actions.split(',').filter(a => a !== 'push').join(',')}`))
+    this.tokens.set(token, { scope: scopes.join(' '), expiresAtMs: Date.now() + expiresInS * 1000 })
     res.writeHead(200, { 'content-type': 'application/json' })
     res.end(JSON.stringify({ [this.options.accessTokenField === true ? 'access_token' : 'token']: token, expires_in: expiresInS }) + ' '.repeat(this.options.tokenPaddingBytes ?? 0))
   }
@@ -221,10 +301,24 @@ export class FakeRegistry {
     res.end(body)
   }
 
-  private error (res: ServerResponse, status: number, code: string, message: string): void {
+  error (res: ServerResponse, status: number, code: string, message: string): void {
     res.writeHead(status, { 'content-type': 'application/json' })
     res.end(JSON.stringify({ errors: [{ code, message }] }))
   }
+}
+
+/** Whether a token's scope ("repository:<name>:<actions> ...") allows `action` on `name`. */
+function grants (scope: string, name: string, action: Action): boolean {
+  return scope.split(' ').some(s => {
+    const m = /^repository:(.+):([a-z,*]*)$/.exec(s)
+    return m?.[1] === name && (m[2] ?? '').split(',').some(a => a === action || a === '*')
+  })
+}
+
+async function readAll (req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  for await (const chunk of req) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks)
 }
 
 export function sha256 (bytes: Uint8Array): string {

@@ -4,7 +4,9 @@ import * as constants from '../../../src/registry/origin/constants.js'
 import { defaultScheme, isLoopbackHost, originEndpoint, registryKey } from '../../../src/registry/origin/endpoint.js'
 import { InvalidOriginRequestError, OriginUnavailableError } from '../../../src/registry/origin/errors.js'
 import { manifestMediaType, mediaTypeOf } from '../../../src/registry/origin/manifest.js'
+import { sessionUrl } from '../../../src/registry/origin/push.js'
 import { parseContentRange } from '../../../src/registry/origin/range.js'
+import { nextLink } from '../../../src/registry/origin/referrers.js'
 import { backoffMs, parseRetryAfter, withRetries } from '../../../src/registry/origin/retry.js'
 import { TokenCache, usableMs } from '../../../src/registry/origin/token-cache.js'
 import { parseChallenges } from '../../../src/registry/origin/www-authenticate.js'
@@ -108,14 +110,15 @@ t.test('tokens are kept until a margin before they expire', async t => {
   t.equal(usableMs('300'), constants.TOKEN_DEFAULT_TTL_MS - constants.TOKEN_EXPIRY_MARGIN_MS)
   let now = 0
   const cache = new TokenCache(() => now, 2)
-  cache.set('h', 's1', 'a', 100)
-  cache.set('h', 's2', 'b', 100)
-  t.equal(cache.get('h', 's1'), 'a')
-  cache.set('h', 's3', 'c', 100)
-  t.equal(cache.get('h', 's2'), undefined, 'the least recently used goes first')
+  cache.set('h', 'pull', 's1', 'a', 100)
+  cache.set('h', 'pull', 's2', 'b', 100)
+  t.equal(cache.get('h', 'pull', 's1'), 'a')
+  t.equal(cache.get('h', 'push', 's1'), undefined, 'a token fetched for a pull is not one for a push, whatever its scope')
+  cache.set('h', 'pull', 's3', 'c', 100)
+  t.equal(cache.get('h', 'pull', 's2'), undefined, 'the least recently used goes first')
   now = 100_000 - constants.TOKEN_EXPIRY_MARGIN_MS
-  t.equal(cache.get('h', 's1'), undefined, 'expired')
-  t.equal(cache.get('h', 's3'), undefined)
+  t.equal(cache.get('h', 'pull', 's1'), undefined, 'expired')
+  t.equal(cache.get('h', 'pull', 's3'), undefined)
 })
 
 t.test('Content-Range and media types', async t => {
@@ -144,4 +147,25 @@ t.test('the defaults documented in index.ts are the constants', async t => {
   t.equal(constants.ORIGIN_TIMEOUT_MS, 30_000)
   t.equal(constants.ORIGIN_RETRIES, 2)
   t.equal(constants.MAX_TOKEN_RESPONSE_BYTES, 64 * 1024)
+})
+
+t.test('upload session URLs: the Location resolved, its query kept as it is, digest= added', async t => {
+  const base = new URL('https://r.example/v2/app/blobs/uploads/')
+  const d = `sha256:${'a'.repeat(64)}`
+  const what = { host: 'r.example', what: 'the upload' }
+  t.equal(sessionUrl('/v2/app/blobs/uploads/u1', base, d, what).href, `https://r.example/v2/app/blobs/uploads/u1?digest=sha256%3A${'a'.repeat(64)}`)
+  t.equal(sessionUrl('u2?_state=a%2Bb%20c==&x=1#frag', base, d, what).href, `https://r.example/v2/app/blobs/uploads/u2?_state=a%2Bb%20c==&x=1&digest=sha256%3A${'a'.repeat(64)}`, 'relative to the POST, query untouched, no fragment')
+  t.equal(sessionUrl('http://other.example:5000/up?s=1', base, d, what).origin, 'http://other.example:5000')
+  t.throws(() => sessionUrl('ftp://r.example/x', base, d, what), { name: 'OriginProtocolError' })
+  t.throws(() => sessionUrl('http://[bad', base, d, what), { name: 'OriginProtocolError' })
+})
+
+t.test('Link headers: the rel="next" one, resolved against the page', async t => {
+  const base = new URL('https://r.example/v2/app/referrers/sha256:0?artifactType=x')
+  const what = { host: 'r.example', what: 'the referrers' }
+  t.equal(nextLink(undefined, base, what), undefined)
+  t.equal(nextLink('</v2/app/referrers/sha256:0?n=2>; rel="next"', base, what)?.href, 'https://r.example/v2/app/referrers/sha256:0?n=2')
+  t.equal(nextLink('<https://r.example/prev>; rel="prev", <https://r.example/next?a=1,2>; rel=next', base, what)?.href, 'https://r.example/next?a=1,2')
+  t.equal(nextLink('<https://r.example/x>; rel="nextish"', base, what), undefined)
+  t.throws(() => nextLink('<javascript:alert(1)>; rel="next"', base, what), { name: 'OriginProtocolError' })
 })
