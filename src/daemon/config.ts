@@ -43,6 +43,8 @@ export interface DaemonConfig {
   auths: Record<string, OriginAuth>
   /** Answer a tag from its last known digest when the origin is unreachable. @default true */
   tagFallback: boolean
+  /** Look for each image's shard index artifact (a referrer) at the origin and trust it. @default true */
+  artifacts: boolean
 }
 
 export interface OriginAuth { auth?: string, username?: string, password?: string }
@@ -64,6 +66,7 @@ const OPTIONS = {
   origin: { type: 'string' },
   'registry-auth': { type: 'string' },
   'tag-fallback': { type: 'string' },
+  artifacts: { type: 'string' },
   help: { type: 'boolean', short: 'h' }
 } as const
 
@@ -84,6 +87,8 @@ export const DAEMON_USAGE = `usage: shoal daemon [options]
   --origin HOST         origin registry for requests that name none (containerd names it with ?ns=)
   --registry-auth FILE  docker config.json with "auths" per registry host (e.g. ~/.docker/config.json)
   --tag-fallback on|off when the origin is unreachable, resolve a tag to its last known digest (default on)
+  --artifacts on|off    look for each image's shard index artifact at the origin (shoal index push) and
+                        trust it (default on; off saves one or two origin requests per image manifest)
   --config FILE         JSON file with any of the options above (camelCase or as flags), and:
                         "origins": { "HOST": { "scheme": "http"|"https", "caFile", "username",
                         "password", "timeoutMs", "retries" } }, "auths": { "HOST": { "auth": BASE64 } }
@@ -171,7 +176,8 @@ export async function loadConfig (argv: string[], env: NodeJS.ProcessEnv = proce
     mirror: null,
     origins: {},
     auths: {},
-    tagFallback: true
+    tagFallback: true,
+    artifacts: true
   }
   const peers = str('peers'); if (peers != null) config.peers = resolve(peers)
   const swarmKey = str('swarmKey'); if (swarmKey != null) config.swarmKey = resolve(swarmKey)
@@ -195,6 +201,9 @@ export async function loadConfig (argv: string[], env: NodeJS.ProcessEnv = proce
   const tagFallback = merged.tagFallback ?? 'on'
   if (!['on', 'off', true, false].includes(tagFallback as string | boolean)) throw new ConfigError(`tag-fallback must be on or off, got ${JSON.stringify(tagFallback)}`)
   config.tagFallback = tagFallback === 'on' || tagFallback === true
+  const artifacts = merged.artifacts ?? 'on'
+  if (!['on', 'off', true, false].includes(artifacts as string | boolean)) throw new ConfigError(`artifacts must be on or off, got ${JSON.stringify(artifacts)}`)
+  config.artifacts = artifacts === 'on' || artifacts === true
   config.origins = parseOrigins(merged.origins)
   config.auths = parseAuths(merged.auths, 'auths')
   const authFile = str('registryAuth')

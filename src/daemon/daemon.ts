@@ -130,6 +130,7 @@ export class Daemon implements DaemonApi {
         listen: config.mirror,
         region: config.region,
         tagFallback: config.tagFallback,
+        trustArtifacts: config.artifacts,
         ...(config.origin != null ? { defaultOrigin: config.origin } : {})
       }, {
         store: this.store,

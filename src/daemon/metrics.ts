@@ -43,6 +43,17 @@ export class DaemonMetrics {
     total('shoal_exchange_received_bytes_total', 'Shard bytes received from peers.', () => sum(d, 'receivedBytes'))
     total('shoal_verification_failures_total', 'Shards, indexes or blobs from peers that failed verification.', () => d.stats.verificationFailures)
     total('shoal_mirror_errors_total', 'Registry mirror requests answered with an error.', () => d.mirror?.stats.errors ?? 0)
+    new Counter({
+      name: 'shoal_artifact_lookups_total',
+      help: 'Lookups of shard index artifacts (referrers) at the origin, by outcome: found, none, invalid (malformed, ignored), failed.',
+      labelNames: ['result'],
+      registers: [r],
+      collect () {
+        this.reset()
+        const s = d.mirror?.artifactLookups ?? { found: 0, none: 0, invalid: 0, failed: 0 }
+        for (const [result, n] of Object.entries(s)) this.inc({ result }, n)
+      }
+    })
     this.servedBytes = new Counter({ name: 'shoal_mirror_served_bytes_total', help: 'Bytes the registry mirror served, by where they came from (local, peer, origin).', labelNames: ['source', 'kind'], registers: [r] })
     this.requests = new Counter({ name: 'shoal_mirror_served_total', help: 'Manifests and blobs the registry mirror served.', labelNames: ['kind', 'status'], registers: [r] })
     this.duration = new Histogram({ name: 'shoal_mirror_pull_duration_seconds', help: 'Time to serve a manifest or a blob, first byte of the request to last byte of the response.', labelNames: ['kind'], buckets: DURATION_BUCKETS_S, registers: [r] })

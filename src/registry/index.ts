@@ -37,6 +37,8 @@ export interface RegistryMirrorInit extends MirrorInit {
   tagCacheMs?: number
   /** Use a tag's last known resolution when the origin is unreachable. @default true */
   tagFallback?: boolean
+  /** Look for each image's shard index artifact at the origin and trust it (needs `referrerOrigin`). @default true */
+  trustArtifacts?: boolean
 }
 
 export interface RegistryMirrorComponents {
@@ -56,7 +58,7 @@ export interface RegistryMirrorComponents {
 
 export function createRegistryMirror (init: RegistryMirrorInit, components: RegistryMirrorComponents): Mirror {
   const { store, swarm, tags, origin, hasher, logger, referrerOrigin } = components
-  const trusted = referrerOrigin != null ? new TrustedIndexes({ origin: referrerOrigin, logger: logger.child({ component: 'shoal:registry:referrers' }) }) : undefined
+  const trusted = referrerOrigin != null && init.trustArtifacts !== false ? new TrustedIndexes({ origin: referrerOrigin, logger: logger.child({ component: 'shoal:registry:referrers' }) }) : undefined
   const blobs = new BlobService({ store, swarm, logger, ...(origin != null ? { origin } : {}), ...(hasher != null ? { hasher } : {}), ...(trusted != null ? { trusted } : {}) })
   const manifests = new ManifestService(
     { store, swarm, tags, logger, ...(origin != null ? { origin } : {}), ...(components.peerTags != null ? { peerTags: components.peerTags } : {}) },

@@ -39,7 +39,10 @@ export interface MirrorComponents {
   blobs: BlobService
   manifests: ManifestService
   /** Looks up each image's shard index artifact as its manifest is served. */
-  trusted?: { expect (target: OriginTarget, manifest: { digest: string, mediaType: string, bytes: Uint8Array }): void }
+  trusted?: {
+    expect (target: OriginTarget, manifest: { digest: string, mediaType: string, bytes: Uint8Array }): void
+    readonly stats: { found: number, none: number, invalid: number, failed: number }
+  }
   /** The Referrers API, answered from the origin (its API, else its referrers tag). */
   referrers?: (target: OriginTarget, digest: string, options: { artifactType?: string, signal: AbortSignal }) => Promise<{ bytes: Uint8Array, filtered: boolean }>
   usage?: UsageRecorder
@@ -58,6 +61,11 @@ export class Mirror {
   private server: Server | undefined
   private readonly sockets = new Set<Socket>()
   readonly stats: MirrorStats = { requests: 0, active: 0, errors: 0 }
+
+  /** Shard index artifact lookups at the origin, by outcome (all zero when lookups are off). */
+  get artifactLookups (): { found: number, none: number, invalid: number, failed: number } {
+    return this.components.trusted?.stats ?? { found: 0, none: 0, invalid: 0, failed: 0 }
+  }
   private address: { host: string, port: number } | undefined
 
   constructor (private readonly init: MirrorInit, private readonly components: MirrorComponents) {

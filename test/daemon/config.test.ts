@@ -78,6 +78,9 @@ t.test('mirror, origin and credentials options', async t => {
   await t.rejects(load(['--mirror', 'nowhere']), { name: 'ConfigError', message: /not host:port/ })
   await t.rejects(load(['--origin', 'https://registry.example.com']), { name: 'ConfigError', message: /no scheme/ })
   await t.rejects(load(['--tag-fallback', 'maybe']), { name: 'ConfigError', message: /on or off/ })
+  t.equal(d.artifacts, true, 'shard index artifacts are looked up by default')
+  t.equal((await load(['--artifacts', 'off'])).artifacts, false)
+  await t.rejects(load(['--artifacts', 'no']), { name: 'ConfigError', message: /artifacts must be on or off/ })
 
   const docker = join(dir, 'docker.json')
   await writeFile(docker, JSON.stringify({ auths: { 'https://index.docker.io/v1/': { auth: 'dTpw' }, 'r.example:5000': { username: 'u', password: 'p' } } }))

@@ -99,6 +99,7 @@ t.test('shoal index push/show against Distribution 2.8, and pulls that trust the
   const ev = usage.find(e => e.kind === 'blob' && e.digest === app.layers[0]!.digest)
   t.equal(ev?.bytesBySource.peer, 0, 'no bytes from the peer with another index')
   t.match(await readFile(b.logFile, 'utf8'), /disagrees with the trusted one/, 'B logs why it ignored the peer')
+  t.match(await b.admin.metrics(), /shoal_artifact_lookups_total\{result="found"\} [1-9]/, 'metrics count the artifact found')
   const peers = await b.admin.peers()
   t.ok((peers.find(p => p.peerId === peer.status.peerId)?.penalty ?? 0) > 0, 'and penalised it')
 
