@@ -1,0 +1,3 @@
+export class InvalidFeedError extends Error {
+  override name = 'InvalidFeedError'
+}

@@ -1,0 +1,3 @@
+export class InvalidOsvRecordError extends Error {
+  override name = 'InvalidOsvRecordError'
+}
