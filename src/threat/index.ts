@@ -9,7 +9,8 @@
  *
  * What exists: version comparison (`version/`), OSV record parsing and range
  * evaluation (`osv/`), the KEV, EPSS and malware-list parsers (`feeds/`),
- * matching (`match.ts`) and the score (`score.ts`). Still to come: storing
+ * the streaming layer inventory (`inventory/`), matching (`match.ts`) and the
+ * score (`score.ts`). Still to come: storing
  * feeds in the daemon, the CLI (`shoal threat ...`), quarantine of malware in
  * the mirror, and scanning layers as they are stored. This module is the
  * package's `shoal/threat` entry point.
@@ -17,5 +18,6 @@
 export * from './version/index.js'
 export { parseOsvRecord, isAffected, fixedVersion, InvalidOsvRecordError, type OsvRecord, type OsvAffected, type OsvRange, type RangeEvent } from './osv/index.js'
 export * from './feeds/index.js'
+export { inventoryLayer, applyWhiteouts, readTar, type LayerInventory, type ImageInventory } from './inventory/index.js'
 export { buildThreatDb, matchPackages, scoreFindings, recordKey, type Finding, type InstalledPackage, type ThreatDb } from './match.js'
 export { layerThreatScore, findingWeight, severityOf, NOT_IN_KEV_FACTOR, UNKNOWN_SEVERITY, type ScoredFinding } from './score.js'
