@@ -1,14 +1,15 @@
 import t from 'tap'
+import { THREAT_DIR, withThreatData } from '../utils/shared-data.js'
 import { readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { buildThreatDb, matchPackages, scoreFindings } from '../../src/threat/match.js'
 import { parseOsvRecord } from '../../src/threat/osv/index.js'
 import { parseKev } from '../../src/threat/feeds/index.js'
 
-const DIR = fileURLToPath(new URL('../../../shared/data/threat/', import.meta.url))
+const DIR = THREAT_DIR ?? ''
+const test = withThreatData(t)
 const osv = (f: string): ReturnType<typeof parseOsvRecord> => parseOsvRecord(JSON.parse(readFileSync(DIR + f, 'utf8')))
 
-t.test('OS packages match by source package and release; language packages by name', async t => {
+test('OS packages match by source package and release; language packages by name', async t => {
   const db = buildThreatDb([
     osv('osv-DSA-3029-1.debian-nginx.json'),
     osv('osv-CVE-2018-5407.alpine-openssl.trimmed.json'),
@@ -31,7 +32,7 @@ t.test('OS packages match by source package and release; language packages by na
   t.same(matchPackages(db, [{ ecosystem: 'PyPI', name: 'requests', version: '2.31.0' }]), [], 'the fixed version')
 })
 
-t.test('KEV joins on aliases; withdrawn records are left out; the score rises with KEV', async t => {
+test('KEV joins on aliases; withdrawn records are left out; the score rises with KEV', async t => {
   const kev = parseKev(readFileSync(DIR + 'kev-catalog-minimal.json', 'utf8')).entries.map(e => e.cveID)
   const rec = parseOsvRecord({ id: 'GHSA-test', aliases: [kev[0]], modified: 'x', database_specific: { severity: 'CRITICAL' }, affected: [{ package: { ecosystem: 'npm', name: 'p' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '2.0.0' }] }] }] })
   const gone = parseOsvRecord({ id: 'GHSA-gone', withdrawn: '2024-01-01T00:00:00Z', modified: 'x', affected: [{ package: { ecosystem: 'npm', name: 'p' }, versions: ['1.0.0'] }] })

@@ -1,20 +1,21 @@
 import t from 'tap'
+import { THREAT_DIR, withThreatData } from '../../utils/shared-data.js'
 import { readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { parseEpss, parseKev, parseMalwareList } from '../../../src/threat/feeds/index.js'
 
-const DIR = fileURLToPath(new URL('../../../../shared/data/threat/', import.meta.url))
+const DIR = THREAT_DIR ?? ''
+const test = withThreatData(t)
 const read = (f: string): string => readFileSync(DIR + f, 'utf8')
 const EICAR = '275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f'
 
-t.test('MalwareBazaar CSV export: the EICAR row, the zero placeholder skipped', async t => {
+test('MalwareBazaar CSV export: the EICAR row, the zero placeholder skipped', async t => {
   const r = parseMalwareList(read('malwarebazaar-export.example.csv'))
   t.same(r.hashes, [{ sha256: EICAR, signature: 'EICAR-Test-File', fileName: 'eicar.com' }])
   t.same(r.stats, { records: 1, skipped: 1 })
   t.equal(r.updated, '2026-01-01 00:00:00')
 })
 
-t.test('plain sha256 list', async t => {
+test('plain sha256 list', async t => {
   const r = parseMalwareList(read('malwarebazaar-sha256.example.txt'))
   t.same(r.hashes, [{ sha256: EICAR }])
   const mixed = parseMalwareList(`# list\n${EICAR}\nnot-a-hash\n${'A'.repeat(64)}\n`)
@@ -22,7 +23,7 @@ t.test('plain sha256 list', async t => {
   t.throws(() => parseMalwareList(''), { name: 'InvalidFeedError' })
 })
 
-t.test('CISA KEV catalog', async t => {
+test('CISA KEV catalog', async t => {
   const r = parseKev(read('kev-catalog-minimal.json'))
   t.equal(r.entries.length, 6)
   t.equal(r.catalogVersion, '2025.08.25')
@@ -33,7 +34,7 @@ t.test('CISA KEV catalog', async t => {
   t.throws(() => parseKev('{}'), { name: 'InvalidFeedError', message: /not a KEV catalog/ })
 })
 
-t.test('EPSS CSV', async t => {
+test('EPSS CSV', async t => {
   const r = parseEpss(read('epss-scores.example.csv'))
   t.equal(r.scores.size, 5)
   t.same(r.scores.get('CVE-1999-0005'), { epss: 0.91963, percentile: 0.99214 })

@@ -8,6 +8,9 @@ import t from 'tap'
 import { inventoryLayer } from '../../../src/threat/inventory/index.js'
 import { ALPINE_LAYER, DEBIAN_LAYER } from './layers.js'
 import { chunks, gzip, tar } from './tar-writer.js'
+import { withThreatData } from '../../utils/shared-data.js'
+
+const test = withThreatData(t)
 
 const RUNS = 400
 const TYPED = new Set(['TarFormatError', 'InventoryLimitError', 'DecompressionError', 'UnsupportedCompressionError'])
@@ -46,7 +49,7 @@ function damage (data: Buffer, random: () => number): { bytes: Buffer, how: stri
   }
 }
 
-t.test('damaged layers end in an inventory or a typed error', async t => {
+test('damaged layers end in an inventory or a typed error', async t => {
   const seed = Number(process.env.SHOAL_FUZZ_SEED ?? Date.now() % 2 ** 31)
   t.comment(`seed ${seed} (replay with SHOAL_FUZZ_SEED=${seed})`)
   const random = mulberry32(seed)

@@ -7,8 +7,11 @@ import { fixture } from './fixtures.js'
 import { caught } from './helpers.js'
 import { ALPINE_LAYER, DEBIAN_LAYER } from './layers.js'
 import { BLOCK, chunks, gzip, sha256, tar } from './tar-writer.js'
+import { withThreatData } from '../../utils/shared-data.js'
 
-t.test('a Debian layer (gzip): os-release through its symlink, dpkg status and status.d, npm, PyPI, hashes', async t => {
+const test = withThreatData(t)
+
+test('a Debian layer (gzip): os-release through its symlink, dpkg status and status.d, npm, PyPI, hashes', async t => {
   const layer = tar(DEBIAN_LAYER)
   const inv = await inventoryLayer(chunks(gzip(layer), 1000))
   t.same(inv.os, { id: 'debian', versionId: '12', prettyName: 'Debian GNU/Linux 12 (bookworm)', ecosystem: 'Debian:12', path: 'usr/lib/os-release' })
@@ -30,7 +33,7 @@ t.test('a Debian layer (gzip): os-release through its symlink, dpkg status and s
   t.same(inv.stats, { entries: DEBIAN_LAYER.length, bytes: inv.files.reduce((n, f) => n + f.size, 0), skipped: 2 }, 'the two bad dpkg stanzas')
 })
 
-t.test('an Alpine layer: apk db, etc/os-release, devices and symlinks', async t => {
+test('an Alpine layer: apk db, etc/os-release, devices and symlinks', async t => {
   const inv = await inventoryLayer(chunks(tar(ALPINE_LAYER), 333))
   t.same(inv.os, { id: 'alpine', versionId: '3.15.4', prettyName: 'Alpine Linux v3.15', ecosystem: 'Alpine:v3.15', path: 'etc/os-release' })
   t.same(inv.packages.map(p => [p.ecosystem, p.name, p.version, p.source?.name, p.path]), [
@@ -46,7 +49,7 @@ t.test('an Alpine layer: apk db, etc/os-release, devices and symlinks', async t 
   t.same(base.packages.map(p => `${p.name} ${p.version}`), ['alpine-baselayout 3.2.0-r6'])
 })
 
-t.test('other dpkg fixtures as var/lib/dpkg/status', async t => {
+test('other dpkg fixtures as var/lib/dpkg/status', async t => {
   const deinstall = await inventoryLayer(chunks(tar([{ path: 'var/lib/dpkg/status', body: fixture('dpkg-status.deinstall') }])))
   t.same(deinstall.packages.map(p => p.name), ['linux-image-6.14.0-1012-aws'], 'deinstall ok config-files is not installed')
   t.equal(deinstall.stats.skipped, 0)
@@ -54,7 +57,7 @@ t.test('other dpkg fixtures as var/lib/dpkg/status', async t => {
   t.same(claircore.packages.map(p => [p.name, p.version, p.source]), [['debian-archive-keyring', '2019.1', { name: 'debian-archive-keyring', version: '2019.1' }]])
 })
 
-t.test("this machine's dpkg database agrees with dpkg-query", async t => {
+test("this machine's dpkg database agrees with dpkg-query", async t => {
   const dpkgQuery = which('dpkg-query')
   let status: Buffer | undefined
   try {
@@ -80,7 +83,7 @@ t.test("this machine's dpkg database agrees with dpkg-query", async t => {
   t.equal(inv.os?.id, /^ID=(.*)$/m.exec(osRelease.toString())?.[1]?.replace(/"/g, ''))
 })
 
-t.test('a package file over maxParseBytes is hashed, not parsed, and counted', async t => {
+test('a package file over maxParseBytes is hashed, not parsed, and counted', async t => {
   const status = fixture('dpkg-status.multiple-with-edge-cases')
   const messages: Array<{ obj: object, msg: string }> = []
   const logger: InventoryLogger = { debug: (obj, msg) => { messages.push({ obj, msg }) } }
@@ -98,7 +101,7 @@ t.test('a package file over maxParseBytes is hashed, not parsed, and counted', a
   t.equal(big.stats.skipped, 1)
 })
 
-t.test('malformed package files are counted, never fatal', async t => {
+test('malformed package files are counted, never fatal', async t => {
   const inv = await inventoryLayer(chunks(tar([
     { path: 'var/lib/dpkg/status', body: 'Package: ok\nVersion: 1\n\nnot a stanza at all\n\nPackage: x\n\n\u0000\u0001\u0002' },
     { path: 'lib/apk/db/installed', body: 'P:\nV:\n\nP:fine\nV:1-r0\n\nV:2\n' },
@@ -114,7 +117,7 @@ t.test('malformed package files are counted, never fatal', async t => {
   t.equal(inv.files.length, 7, 'all of them still hashed')
 })
 
-t.test('within a layer a later entry at a path replaces the earlier one', async t => {
+test('within a layer a later entry at a path replaces the earlier one', async t => {
   const inv = await inventoryLayer(chunks(tar([
     { path: 'var/lib/dpkg/status', body: fixture('dpkg-status.multiple-with-edge-cases') },
     { path: 'node_modules/cowsay/package.json', body: fixture('node_modules-cowsay-package.json') },
@@ -130,7 +133,7 @@ t.test('within a layer a later entry at a path replaces the earlier one', async 
   t.equal(inv.stats.bytes, inv.files.reduce((n, f) => n + f.size, 0), 'bytes count what is there, not what was replaced')
 })
 
-t.test('whiteouts are noted, not listed as files; AUFS metadata is ignored', async t => {
+test('whiteouts are noted, not listed as files; AUFS metadata is ignored', async t => {
   const inv = await inventoryLayer(chunks(tar([
     { path: 'etc/.wh.profile' },
     { path: 'a/.wh..wh..opq' },
@@ -143,7 +146,7 @@ t.test('whiteouts are noted, not listed as files; AUFS metadata is ignored', asy
   t.same(inv.files.map(f => f.path), ['b/not.a.wh..wh..opq'])
 })
 
-t.test('bad layers fail with typed errors, never a crash or a hang', async t => {
+test('bad layers fail with typed errors, never a crash or a hang', async t => {
   const good = tar(DEBIAN_LAYER)
   const gz = gzip(good)
   const cases: Array<[string, AsyncIterable<Uint8Array>, string, object?]> = [
@@ -167,7 +170,7 @@ t.test('bad layers fail with typed errors, never a crash or a hang', async t => 
   t.match(err, { limit: 'maxPathBytes', max: 4096 })
 })
 
-t.test('a sparse or unknown entry type is skipped and counted; a hard link out of the layer too', async t => {
+test('a sparse or unknown entry type is skipped and counted; a hard link out of the layer too', async t => {
   const inv = await inventoryLayer(chunks(tar([
     { path: 'sparse', type: 'S', body: 'map' },
     { path: 'weird', type: 'Z', body: 'zz' },

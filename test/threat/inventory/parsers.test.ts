@@ -6,8 +6,11 @@ import { isNpmManifest, parsePackageJson } from '../../../src/threat/inventory/n
 import { osvEcosystem, parseOsRelease } from '../../../src/threat/inventory/os-release.js'
 import { parseCoreMetadata } from '../../../src/threat/inventory/python.js'
 import { fixtureText } from './fixtures.js'
+import { withThreatData } from '../../utils/shared-data.js'
 
-t.test('dpkg: syft edge cases (empty Package:, no Version, Source without version)', async t => {
+const test = withThreatData(t)
+
+test('dpkg: syft edge cases (empty Package:, no Version, Source without version)', async t => {
   const { packages, skipped } = parseDpkgStatus(fixtureText('dpkg-status.multiple-with-edge-cases'))
   t.same(packages, [
     { ecosystem: 'Debian', name: 'tzdata', version: '2020a-0+deb10u1', source: { name: 'tzdata-dev', version: '2020a-0+deb10u1' } },
@@ -16,7 +19,7 @@ t.test('dpkg: syft edge cases (empty Package:, no Version, Source without versio
   t.equal(skipped, 2, 'the empty "Package:" stanza and "no-version" are counted')
 })
 
-t.test('dpkg: a "deinstall ok config-files" package is left out, not counted as skipped', async t => {
+test('dpkg: a "deinstall ok config-files" package is left out, not counted as skipped', async t => {
   const { packages, skipped } = parseDpkgStatus(fixtureText('dpkg-status.deinstall'))
   t.same(packages.map(p => [p.name, p.version, p.source]), [
     ['linux-image-6.14.0-1012-aws', '6.14.0-1012.12~24.04.1', { name: 'linux-signed-aws-6.14', version: '6.14.0-1012.12~24.04.1' }]
@@ -24,18 +27,18 @@ t.test('dpkg: a "deinstall ok config-files" package is left out, not counted as 
   t.equal(skipped, 0)
 })
 
-t.test('dpkg: a distroless status.d stanza has no Status and counts', async t => {
+test('dpkg: a distroless status.d stanza has no Status and counts', async t => {
   const { packages } = parseDpkgStatus(fixtureText('dpkg-status.d.distroless-libsqlite3-0'))
   t.same(packages, [{ ecosystem: 'Debian', name: 'libsqlite3-0', version: '3.34.1-3', source: { name: 'sqlite3', version: '3.34.1-3' } }])
 })
 
-t.test('dpkg: claircore debian-only status (Conffiles continuation lines)', async t => {
+test('dpkg: claircore debian-only status (Conffiles continuation lines)', async t => {
   const { packages, skipped } = parseDpkgStatus(fixtureText('dpkg-status.claircore-debian-only'))
   t.same(packages.map(p => `${p.name} ${p.version}`), ['debian-archive-keyring 2019.1'])
   t.equal(skipped, 0)
 })
 
-t.test('dpkg: Source with a version, architecture-qualified names, hold, CRLF, junk lines', async t => {
+test('dpkg: Source with a version, architecture-qualified names, hold, CRLF, junk lines', async t => {
   const text = [
     'Package: libc6:amd64', 'Status: install ok installed', 'Architecture: amd64', 'Source: glibc (2.36-9+deb12u4)', 'Version: 2.36-9+deb12u4', '',
     'Package: libssl3', 'Status: hold ok installed', 'Source: openssl:any', 'Version: 3.0.11-1~deb12u2', '',
@@ -54,19 +57,19 @@ t.test('dpkg: Source with a version, architecture-qualified names, hold, CRLF, j
   t.equal(skipped, 2, 'the stanza of only a stray continuation and the one without Package are counted')
 })
 
-t.test('dpkg: empty and whitespace-only input is no packages', async t => {
+test('dpkg: empty and whitespace-only input is no packages', async t => {
   t.same(parseDpkgStatus(''), { packages: [], skipped: 0 })
   t.same(parseDpkgStatus('\n \n\t\n'), { packages: [], skipped: 0 })
 })
 
-t.test('apk: base db (one package, long file list)', async t => {
+test('apk: base db (one package, long file list)', async t => {
   t.same(parseApkInstalled(fixtureText('apk-installed.base')), {
     packages: [{ ecosystem: 'Alpine', name: 'alpine-baselayout', version: '3.2.0-r6', source: { name: 'alpine-baselayout', version: '3.2.0-r6' } }],
     skipped: 0
   })
 })
 
-t.test('apk: several packages, origin is the source', async t => {
+test('apk: several packages, origin is the source', async t => {
   const { packages, skipped } = parseApkInstalled(fixtureText('apk-installed.multiple-1'))
   t.same(packages.map(p => [p.name, p.version, p.source?.name]), [
     ['bash', '5.2.21-r0', 'bash'],
@@ -77,7 +80,7 @@ t.test('apk: several packages, origin is the source', async t => {
   t.equal(skipped, 0)
 })
 
-t.test('apk: records without P or V are counted; odd lines ignored; no origin means itself', async t => {
+test('apk: records without P or V are counted; odd lines ignored; no origin means itself', async t => {
   const { packages, skipped } = parseApkInstalled('P:a\nV:1-r0\n\nP:noversion\n\nV:2\n\ngarbage\nP:b\nV:2-r1\nF:usr\n')
   t.same(packages, [
     { ecosystem: 'Alpine', name: 'a', version: '1-r0', source: { name: 'a', version: '1-r0' } },
@@ -86,7 +89,7 @@ t.test('apk: records without P or V are counted; odd lines ignored; no origin me
   t.equal(skipped, 2)
 })
 
-t.test('npm: the cowsay fixture, and manifests without a name or version', async t => {
+test('npm: the cowsay fixture, and manifests without a name or version', async t => {
   t.same(parsePackageJson(fixtureText('node_modules-cowsay-package.json')), { packages: [{ ecosystem: 'npm', name: 'cowsay', version: '1.4.0' }], skipped: 0 })
   t.same(parsePackageJson('{"name":"x"}'), { packages: [], skipped: 1 })
   t.same(parsePackageJson('{"version":"1.0.0"}'), { packages: [], skipped: 1 })
@@ -96,7 +99,7 @@ t.test('npm: the cowsay fixture, and manifests without a name or version', async
   t.same(parsePackageJson('[1]'), { packages: [], skipped: 1 })
 })
 
-t.test('npm: which package.json files are package manifests', async t => {
+test('npm: which package.json files are package manifests', async t => {
   t.ok(isNpmManifest('node_modules/cowsay/package.json'))
   t.ok(isNpmManifest('usr/local/lib/node_modules/npm/package.json'))
   t.ok(isNpmManifest('app/node_modules/@scope/pkg/package.json'))
@@ -108,19 +111,19 @@ t.test('npm: which package.json files are package manifests', async t => {
   t.notOk(isNpmManifest('node_modules/a/lib/esm/package.json'))
 })
 
-t.test('PyPI: the Pygments METADATA; headers only, body ignored', async t => {
+test('PyPI: the Pygments METADATA; headers only, body ignored', async t => {
   t.same(parseCoreMetadata(fixtureText('python-dist-info-METADATA.pygments')), { packages: [{ ecosystem: 'PyPI', name: 'Pygments', version: '2.6.1' }], skipped: 0 })
   t.same(parseCoreMetadata('Metadata-Version: 2.1\nName: requests\n\nVersion: 9.9 in the body\n'), { packages: [], skipped: 1 })
   t.same(parseCoreMetadata('Metadata-Version: 1.0\nname: six\nversion: 1.16.0\n'), { packages: [{ ecosystem: 'PyPI', name: 'six', version: '1.16.0' }], skipped: 0 })
   t.same(parseCoreMetadata(''), { packages: [], skipped: 1 })
 })
 
-t.test('os-release: the Debian and Alpine fixtures', async t => {
+test('os-release: the Debian and Alpine fixtures', async t => {
   t.same(parseOsRelease(fixtureText('os-release.debian')), { id: 'debian', versionId: '12', prettyName: 'Debian GNU/Linux 12 (bookworm)', ecosystem: 'Debian:12' })
   t.same(parseOsRelease(fixtureText('os-release.alpine')), { id: 'alpine', versionId: '3.15.4', prettyName: 'Alpine Linux v3.15', ecosystem: 'Alpine:v3.15' })
 })
 
-t.test('os-release: Ubuntu, quoting, missing ID or version', async t => {
+test('os-release: Ubuntu, quoting, missing ID or version', async t => {
   t.same(parseOsRelease('NAME="Ubuntu"\nVERSION_ID="22.04"\nID=ubuntu\nPRETTY_NAME="Ubuntu 22.04.4 LTS"\n'), { id: 'ubuntu', versionId: '22.04', prettyName: 'Ubuntu 22.04.4 LTS', ecosystem: 'Ubuntu:22.04' })
   t.same(parseOsRelease("# comment\nID='debian'\nPRETTY_NAME=\"Debian \\\"sid\\\"\"\n"), { id: 'debian', prettyName: 'Debian "sid"' }, 'no VERSION_ID (sid): no ecosystem')
   t.same(parseOsRelease('ID=fedora\nVERSION_ID=39\n'), { id: 'fedora', versionId: '39' })
@@ -131,7 +134,7 @@ t.test('os-release: Ubuntu, quoting, missing ID or version', async t => {
   t.equal(osvEcosystem('alpine', 'edge'), undefined)
 })
 
-t.test('which layer paths are read', async t => {
+test('which layer paths are read', async t => {
   t.equal(catalogKind('var/lib/dpkg/status'), 'dpkg')
   t.equal(catalogKind('var/lib/dpkg/status.d/libsqlite3-0'), 'dpkg')
   t.equal(catalogKind('var/lib/dpkg/status.d/libsqlite3-0.md5sums'), undefined)

@@ -16,6 +16,9 @@ import t from 'tap'
 import { inventoryLayer } from '../../../src/threat/inventory/index.js'
 import { fixture } from './fixtures.js'
 import { gzipStream, randomLayer, type GeneratedFile } from './tar-writer.js'
+import { withThreatData } from '../../utils/shared-data.js'
+
+const test = withThreatData(t)
 
 const MiB = 1024 * 1024
 const LAYER_BYTES = 200 * MiB
@@ -50,7 +53,7 @@ function sampled (source: AsyncIterable<Uint8Array>, peak: { rss: number }): Asy
 }
 
 for (const compression of ['none', 'gzip'] as const) {
-  t.test(`a 200 MiB layer (${compression}) streams through in bounded memory`, async t => {
+  test(`a 200 MiB layer (${compression}) streams through in bounded memory`, async t => {
     const written: GeneratedFile[] = []
     const status = fixture('dpkg-status.claircore-debian-only')
     const raw = randomLayer(layout(), written, [{ path: 'var/lib/dpkg/status', body: status }])

@@ -8,10 +8,13 @@ import { requireBinaries, which } from '../../utils/system.js'
 import { caught, readAll } from './helpers.js'
 import { fixture } from './fixtures.js'
 import { BLOCK, END, chunks, entryBlocks, gzip, header, padding, paxBody, tar } from './tar-writer.js'
+import { withThreatData } from '../../utils/shared-data.js'
+
+const test = withThreatData(t)
 
 const once = (data: Uint8Array): AsyncIterable<Uint8Array> => chunks(data, data.length + 1)
 
-t.test('ustar entries of every type, read across any chunking', async t => {
+test('ustar entries of every type, read across any chunking', async t => {
   const layer = tar([
     { path: './etc/', type: 'dir' },
     { path: './etc/hostname', body: 'box\n', mode: 0o600 },
@@ -39,7 +42,7 @@ t.test('ustar entries of every type, read across any chunking', async t => {
   t.same(await readAll(chunks(gzip(layer), 3)), expected, 'gzip in 3-byte chunks')
 })
 
-t.test('long names: PAX path/linkpath, GNU L/K, ustar prefix', async t => {
+test('long names: PAX path/linkpath, GNU L/K, ustar prefix', async t => {
   const long = `${'d'.repeat(120)}/${'e'.repeat(60)}/${'f'.repeat(150)}`
   for (const longNames of ['pax', 'gnu', 'ustar-prefix'] as const) {
     const path = longNames === 'ustar-prefix' ? `${'p'.repeat(120)}/${'n'.repeat(90)}` : long
@@ -55,7 +58,7 @@ t.test('long names: PAX path/linkpath, GNU L/K, ustar prefix', async t => {
   }
 })
 
-t.test('PAX: size overrides the header, UTF-8 names, empty values keep the header, global headers are read past', async t => {
+test('PAX: size overrides the header, UTF-8 names, empty values keep the header, global headers are read past', async t => {
   const body = Buffer.from('0123456789')
   const layer = Buffer.concat([
     header({ name: 'pax_global_header', size: paxBody({ comment: 'hi' }).length, typeflag: 'g' }), paxBody({ comment: 'hi' }), padding(paxBody({ comment: 'hi' }).length),
@@ -67,7 +70,7 @@ t.test('PAX: size overrides the header, UTF-8 names, empty values keep the heade
   t.same((await readAll(once(layer))).map(e => [e.path, e.body]), [['sized', '0123456789'], ['plain-name', 'x'], ['données/ünïcödé', 'y']])
 })
 
-t.test('GNU base-256 sizes, v7 headers, old-style directories', async t => {
+test('GNU base-256 sizes, v7 headers, old-style directories', async t => {
   const b256 = header({ name: 'big-encoding', size: 5, typeflag: '0', magic: 'gnu' })
   b256.fill(0, 124, 136)
   b256[124] = 0x80
@@ -79,7 +82,7 @@ t.test('GNU base-256 sizes, v7 headers, old-style directories', async t => {
   t.same((await readAll(once(layer))).map(e => [e.path, e.type, e.body]), [['big-encoding', 'file', 'hello'], ['olddir', 'directory', ''], ['olddir/file', 'file', 'ok']])
 })
 
-t.test('the end of the archive: two zero blocks, one, none at a block boundary; trailing data after them is not read', async t => {
+test('the end of the archive: two zero blocks, one, none at a block boundary; trailing data after them is not read', async t => {
   const one = tar([{ path: 'a', body: 'x' }], { end: false })
   t.equal((await readAll(once(one))).length, 1, 'no end marker')
   t.equal((await readAll(once(Buffer.concat([one, Buffer.alloc(BLOCK)])))).length, 1, 'one zero block')
@@ -89,7 +92,7 @@ t.test('the end of the archive: two zero blocks, one, none at a block boundary; 
   t.equal(err.name, 'TarFormatError', 'a header after a single zero block')
 })
 
-t.test('the whiteout fixtures from claircore read as written by real tools', async t => {
+test('the whiteout fixtures from claircore read as written by real tools', async t => {
   t.same((await readAll(once(fixture('whiteout.layer.tar')))).map(e => [e.path, e.type]), [['etc', 'directory'], ['etc/.wh.profile', 'file']])
   t.same((await readAll(once(fixture('whiteout_advanced.layer.tar')))).map(e => [e.path, e.type]),
     [['a', 'directory'], ['a/.wh.a_file.txt', 'file'], ['.wh.a_root_file.txt', 'file'], ['.wh.b', 'file']])
@@ -97,7 +100,7 @@ t.test('the whiteout fixtures from claircore read as written by real tools', asy
     [['a', 'directory', 0o755], ['a/.wh..wh..opq', 'file', 0o644], ['b', 'directory', 0o755], ['b/not.a.wh..wh..opq', 'file', 0o644]])
 })
 
-t.test('archives written by GNU tar in every format', async t => {
+test('archives written by GNU tar in every format', async t => {
   if (!requireBinaries(t, ['tar'])) return
   const gnuTar = which('tar')!
   const dir = mkdtempSync(join(tmpdir(), 'shoal-inventory-tar-'))
@@ -137,7 +140,7 @@ t.test('archives written by GNU tar in every format', async t => {
   }
 })
 
-t.test('an unread or half-read body is skipped; reading it late throws', async t => {
+test('an unread or half-read body is skipped; reading it late throws', async t => {
   const layer = tar([{ path: 'a', body: 'A'.repeat(3000) }, { path: 'b', body: 'B'.repeat(10) }, { path: 'c', body: 'C' }])
   const seen: string[] = []
   let late: AsyncIterable<Uint8Array> | undefined
@@ -160,7 +163,7 @@ t.test('an unread or half-read body is skipped; reading it late throws', async t
   t.match(err.message, /only once|before moving on/)
 })
 
-t.test('bad headers and truncation are TarFormatErrors naming the offset', async t => {
+test('bad headers and truncation are TarFormatErrors naming the offset', async t => {
   const good = tar([{ path: 'first', body: 'x'.repeat(600) }, { path: 'second', body: 'y' }])
   const second = 3 * BLOCK
   t.equal(good.subarray(second, second + 6).toString(), 'second', 'the second header starts at 1536')
@@ -215,7 +218,7 @@ t.test('bad headers and truncation are TarFormatErrors naming the offset', async
   t.equal((await caught(readAll(once(manyMeta)))).name, 'TarFormatError', 'nine metadata headers in a row')
 })
 
-t.test('gzip: truncated or corrupt is a DecompressionError; zstd, xz and bzip2 are refused by name', async t => {
+test('gzip: truncated or corrupt is a DecompressionError; zstd, xz and bzip2 are refused by name', async t => {
   const layer = gzip(tar([{ path: 'a', body: 'x'.repeat(10_000) }, { path: 'b', body: 'y' }]))
   let err = await caught(readAll(chunks(layer.subarray(0, layer.length - 10), 50)))
   t.equal(err.name, 'DecompressionError')
@@ -241,7 +244,7 @@ t.test('gzip: truncated or corrupt is a DecompressionError; zstd, xz and bzip2 a
   t.same((await readAll(once(tar([{ path: 'BZhx' }])), { decompress: false })).map(e => e.path), ['BZhx'], 'decompress: false reads a plain tar')
 })
 
-t.test('limits: entries, path length, PAX size, total bytes', async t => {
+test('limits: entries, path length, PAX size, total bytes', async t => {
   const many = tar(Array.from({ length: 11 }, (_, i) => ({ path: `f${i}` })))
   t.equal((await readAll(once(many), { limits: { maxEntries: 11 } })).length, 11, 'exactly the limit is fine')
   let err = await caught(readAll(once(many), { limits: { maxEntries: 10 } }))
@@ -273,7 +276,7 @@ t.test('limits: entries, path length, PAX size, total bytes', async t => {
   t.equal(err.limit, 'maxTotalBytes', 'a gzip bomb stops at the limit')
 })
 
-t.test('limits are validated once, naming the fix', async t => {
+test('limits are validated once, naming the fix', async t => {
   let err = await caught(readAll(once(END), { limits: { maxEntires: 5 } as never }))
   t.equal(err.name, 'InvalidInventoryOptionError')
   t.match(err.message, /unknown inventory limit "maxEntires".*maxEntries/)
@@ -285,7 +288,7 @@ t.test('limits are validated once, naming the fix', async t => {
   t.match(err.message, /unknown readTar option "compressed"; the options are signal, limits, decompress/)
 })
 
-t.test('abort: before, mid-stream, and while the source hangs', async t => {
+test('abort: before, mid-stream, and while the source hangs', async t => {
   const layer = tar(Array.from({ length: 50 }, (_, i) => ({ path: `f${i}`, body: 'x'.repeat(1000) })))
   let err = await caught(readAll(once(layer), { signal: AbortSignal.abort() }))
   t.equal(err.name, 'AbortError', 'already aborted')
@@ -319,7 +322,7 @@ t.test('abort: before, mid-stream, and while the source hangs', async t => {
   t.notOk(returned, 'the stuck source is left to its own signal (its return is queued behind the stuck read)')
 })
 
-t.test('old GNU sparse files: extension headers are read past, the entry is "other"', async t => {
+test('old GNU sparse files: extension headers are read past, the entry is "other"', async t => {
   const sparse = header({ name: 'holes', size: 3, typeflag: 'S', magic: 'gnu' })
   sparse[482] = 1
   rechecksum(sparse)
@@ -332,13 +335,13 @@ t.test('old GNU sparse files: extension headers are read past, the entry is "oth
   t.equal(err.name, 'TarFormatError', 'extension blocks cut short')
 })
 
-t.test('path limits count UTF-8 bytes, not characters', async t => {
+test('path limits count UTF-8 bytes, not characters', async t => {
   t.equal((await readAll(once(tar([{ path: 'é'.repeat(2048) }])))).length, 1, '2048 two-byte characters: exactly 4096 bytes')
   const err = await caught(readAll(once(tar([{ path: '€'.repeat(1400) }]))))
   t.equal(err.limit, 'maxPathBytes', '1400 three-byte characters: 4200 bytes')
 })
 
-t.test('a source that stalls after the end-of-archive marker does not hold the reader up', async t => {
+test('a source that stalls after the end-of-archive marker does not hold the reader up', async t => {
   const gz = gzip(tar([{ path: 'a', body: 'x'.repeat(5000) }]))
   let released = false
   async function * stalls (): AsyncGenerator<Uint8Array> {

@@ -3,6 +3,9 @@ import { applyWhiteouts, inventoryLayer, type ImageInventory, type LayerInventor
 import { fixture } from './fixtures.js'
 import { ALPINE_LAYER, DEBIAN_LAYER } from './layers.js'
 import { chunks, tar, type TarSpec } from './tar-writer.js'
+import { withThreatData } from '../../utils/shared-data.js'
+
+const test = withThreatData(t)
 
 async function layer (specs: TarSpec[]): Promise<LayerInventory> {
   return await inventoryLayer(chunks(tar(specs)))
@@ -15,7 +18,7 @@ async function fixtureLayer (name: string): Promise<LayerInventory> {
 const files = (image: ImageInventory): string[] => image.files.map(f => `${f.layer}:${f.path}`)
 const packages = (image: ImageInventory): string[] => image.packages.map(p => `${p.layer}:${p.name}`)
 
-t.test('whiteout.layer.tar (etc/.wh.profile) deletes etc/profile of an Alpine base, nothing else', async t => {
+test('whiteout.layer.tar (etc/.wh.profile) deletes etc/profile of an Alpine base, nothing else', async t => {
   const image = applyWhiteouts([await layer(ALPINE_LAYER), await fixtureLayer('whiteout.layer.tar')])
   t.same(files(image), ['0:etc/os-release', '0:lib/apk/db/installed'])
   t.same(packages(image), ['0:bash', '0:busybox-binsh', '0:musl', '0:readline'])
@@ -23,7 +26,7 @@ t.test('whiteout.layer.tar (etc/.wh.profile) deletes etc/profile of an Alpine ba
   t.same(image.hidden, { files: 1, packages: 0 })
 })
 
-t.test('whiteout_advanced.layer.tar: a file in a directory, a file at the root, a whole directory', async t => {
+test('whiteout_advanced.layer.tar: a file in a directory, a file at the root, a whole directory', async t => {
   const base = await layer([
     { path: 'a/a_file.txt', body: '1' },
     { path: 'a/kept.txt', body: '2' },
@@ -40,7 +43,7 @@ t.test('whiteout_advanced.layer.tar: a file in a directory, a file at the root, 
   t.same(image.hidden, { files: 4, packages: 1 })
 })
 
-t.test('whiteout_opaque.layer.tar: a/ is emptied of lower content; b/not.a.wh..wh..opq is an ordinary file', async t => {
+test('whiteout_opaque.layer.tar: a/ is emptied of lower content; b/not.a.wh..wh..opq is an ordinary file', async t => {
   const base = await layer([
     { path: 'a/x', body: '1' },
     { path: 'a/deep/y', body: '2' },
@@ -55,7 +58,7 @@ t.test('whiteout_opaque.layer.tar: a/ is emptied of lower content; b/not.a.wh..w
   t.same(image.packages, [])
 })
 
-t.test('an upper dpkg status replaces the lower one wholesale; a deleted one takes its packages; a symlink over it too', async t => {
+test('an upper dpkg status replaces the lower one wholesale; a deleted one takes its packages; a symlink over it too', async t => {
   const base = await layer(DEBIAN_LAYER)
   const upgraded = await layer([{ path: 'var/lib/dpkg/status', body: fixture('dpkg-status.claircore-debian-only') }])
   let image = applyWhiteouts([base, upgraded])
@@ -74,7 +77,7 @@ t.test('an upper dpkg status replaces the lower one wholesale; a deleted one tak
   t.same(image.packages.map(p => p.name), ['tzdata', 'util-linux', 'libsqlite3-0', 'cowsay'], 'a file over a directory hides what was under it')
 })
 
-t.test('three layers: deleted then re-added, added then deleted, and a layer never hides its own files', async t => {
+test('three layers: deleted then re-added, added then deleted, and a layer never hides its own files', async t => {
   const image = applyWhiteouts([
     await layer([{ path: 'x', body: '0' }, { path: 'y', body: '0' }, { path: 'keep', body: '0' }]),
     await layer([{ path: '.wh.x' }, { path: 'y', body: '1' }, { path: 'z', body: '1' }, { path: 'w', body: '1' }, { path: '.wh.w' }]),
@@ -84,7 +87,7 @@ t.test('three layers: deleted then re-added, added then deleted, and a layer nev
   t.same(image.hidden, { files: 3, packages: 0 }, '0:x, 0:y, 1:z')
 })
 
-t.test('os-release: the topmost visible one, through deletions', async t => {
+test('os-release: the topmost visible one, through deletions', async t => {
   const debian = await layer([{ path: 'etc/os-release', body: fixture('os-release.debian') }])
   const alpine = await layer([{ path: 'etc/os-release', body: fixture('os-release.alpine') }])
   t.match(applyWhiteouts([debian, alpine]).os, { id: 'alpine', layer: 1 })
@@ -94,7 +97,7 @@ t.test('os-release: the topmost visible one, through deletions', async t => {
   t.match(applyWhiteouts([debian, await layer([{ path: 'srv/app', body: 'x' }])]).os, { id: 'debian', layer: 0 })
 })
 
-t.test('a root opaque marker hides every lower layer; no layers is an empty image', async t => {
+test('a root opaque marker hides every lower layer; no layers is an empty image', async t => {
   const image = applyWhiteouts([await layer(DEBIAN_LAYER), await layer([{ path: '.wh..wh..opq' }, { path: 'app', body: 'x' }])])
   t.same(files(image), ['1:app'])
   t.same(image.packages, [])

@@ -1,20 +1,21 @@
 import t from 'tap'
+import { THREAT_DIR, withThreatData } from '../../utils/shared-data.js'
 import { readFileSync, readdirSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { fixedVersion, isAffected, parseOsvRecord, type OsvAffected } from '../../../src/threat/osv/index.js'
 import { compareVersions } from '../../../src/threat/version/index.js'
 
-const DIR = fileURLToPath(new URL('../../../../shared/data/threat/', import.meta.url))
+const DIR = THREAT_DIR ?? ''
+const test = withThreatData(t)
 const load = (f: string): unknown => JSON.parse(readFileSync(DIR + f, 'utf8'))
 const cmp = (e: OsvAffected) => (a: string, b: string) => compareVersions(e.ecosystem as 'Debian', a, b)
 
-t.test('every OSV fixture parses', async t => {
+test('every OSV fixture parses', async t => {
   const files = readdirSync(DIR).filter(f => f.startsWith('osv-') && !f.includes('schema'))
   t.ok(files.length >= 7)
   for (const f of files) t.doesNotThrow(() => parseOsvRecord(load(f)), f)
 })
 
-t.test('Debian: a DSA range, by the Debian source package and its version', async t => {
+test('Debian: a DSA range, by the Debian source package and its version', async t => {
   const r = parseOsvRecord(load('osv-DSA-3029-1.debian-nginx.json'))
   const e = r.affected[0]!
   t.equal(e.ecosystem, 'Debian:7')
@@ -24,7 +25,7 @@ t.test('Debian: a DSA range, by the Debian source package and its version', asyn
   t.equal(fixedVersion(e, '1.2.1-2.2', cmp(e)), '1.2.1-2.2+wheezy3')
 })
 
-t.test('Alpine: per-release entries; npm: pre-release introduced and an open range; PyPI: versions only', async t => {
+test('Alpine: per-release entries; npm: pre-release introduced and an open range; PyPI: versions only', async t => {
   const alpine = parseOsvRecord(load('osv-CVE-2018-5407.alpine-openssl.trimmed.json')).affected[0]!
   t.ok(isAffected(alpine, '1.0.2p-r0', cmp(alpine)))
   t.notOk(isAffected(alpine, '1.0.2q-r0', cmp(alpine)))
@@ -44,7 +45,7 @@ t.test('Alpine: per-release entries; npm: pre-release introduced and an open ran
   t.notOk(isAffected(pypi, '4.36.2', cmp(pypi)))
 })
 
-t.test('last_affected and limit', async t => {
+test('last_affected and limit', async t => {
   const compare = (a: string, b: string): -1 | 0 | 1 => compareVersions('npm', a, b)
   const e = (events: object[]): OsvAffected => parseOsvRecord({ id: 'X', modified: '2024-01-01T00:00:00Z', affected: [{ package: { ecosystem: 'npm', name: 'p' }, ranges: [{ type: 'SEMVER', events }] }] }).affected[0]!
   const last = e([{ introduced: '1.0.0' }, { last_affected: '1.2.0' }])
@@ -57,7 +58,7 @@ t.test('last_affected and limit', async t => {
   t.same(['0.9.0', '1.0.5', '1.5.0', '2.0.1', '2.0.5'].map(v => isAffected(reintroduced, v, compare)), [false, true, false, true, false])
 })
 
-t.test('malformed records are refused naming the field', async t => {
+test('malformed records are refused naming the field', async t => {
   const bad: Array<[unknown, RegExp]> = [
     [[], /JSON object/],
     [{ modified: 'x' }, /id/],

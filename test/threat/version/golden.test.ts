@@ -1,6 +1,9 @@
 import t from 'tap'
 import { compareVersions, type Ordering } from '../../../src/threat/index.js'
 import { GOLDEN_FILES, readGolden } from './golden.js'
+import { withThreatData } from '../../utils/shared-data.js'
+
+const test = withThreatData(t)
 
 /** Comparisons per file, so that a parse that drops lines cannot pass. */
 const LINES: Record<string, number> = {
@@ -62,7 +65,7 @@ function outcome (run: () => Ordering): Ordering | string {
 }
 
 for (const { file, ecosystem } of GOLDEN_FILES) {
-  t.test(`${file} (${ecosystem})`, async t => {
+  test(`${file} (${ecosystem})`, async t => {
     const lines = readGolden(file)
     const divergences = DIVERGENCES[file] ?? {}
     t.equal(lines.length, LINES[file], 'every comparison in the file is read')

@@ -5,10 +5,12 @@
  * comments, and so is a trailing `# ...` after whitespace. A line that fits
  * none of these throws, so nothing is skipped silently.
  */
+import { pathToFileURL } from 'node:url'
+import { THREAT_DIR } from '../../utils/shared-data.js'
 import { readFileSync } from 'node:fs'
 import type { Ecosystem, Ordering } from '../../../src/threat/index.js'
 
-export const GOLDEN_DIR = new URL('../../../../shared/data/threat/version-golden/', import.meta.url)
+export const GOLDEN_DIR = pathToFileURL((THREAT_DIR ?? '/nonexistent/') + 'version-golden/')
 
 export interface GoldenLine {
   /** The comparison as written, trailing comment removed. */

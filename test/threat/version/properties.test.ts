@@ -1,6 +1,9 @@
 import t from 'tap'
 import { compareVersions, isOrderable, type Ecosystem } from '../../../src/threat/index.js'
 import { GOLDEN_FILES, goldenVersions, prng } from './golden.js'
+import { THREAT_DIR, withThreatData } from '../../utils/shared-data.js'
+
+const test = withThreatData(t)
 
 /** Versions per sample; every triple of a sample is checked (SAMPLE^3 comparisons a round). */
 const SAMPLE = 24
@@ -9,12 +12,13 @@ const ROUNDS = 6
 const seed = Number(process.env.SHOAL_VERSION_SEED ?? Date.now() % 1_000_000)
 
 const versions = new Map<Ecosystem, string[]>()
-for (const { file, ecosystem } of GOLDEN_FILES) {
+for (const { file, ecosystem } of THREAT_DIR != null ? GOLDEN_FILES : []) {
   versions.set(ecosystem, [...new Set([...(versions.get(ecosystem) ?? []), ...goldenVersions(file)])])
 }
 
+if (versions.size === 0) test('a total order on random samples of the golden versions', async () => {})
 for (const [ecosystem, all] of versions) {
-  t.test(`${ecosystem}: a total order on random samples of the golden versions`, async t => {
+  test(`${ecosystem}: a total order on random samples of the golden versions`, async t => {
     t.comment(`seed ${seed} (replay with SHOAL_VERSION_SEED=${seed})`)
     const orderable = all.filter(v => isOrderable(ecosystem, v))
     t.ok(orderable.length >= Math.min(all.length, 30), `${orderable.length} of ${all.length} golden versions are orderable`)
