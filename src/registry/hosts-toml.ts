@@ -7,6 +7,7 @@
  * keeps its colon), and reads the files on every pull, so a change needs no
  * restart. `shoal containerd configure` writes these.
  */
+import { defaultScheme, isLoopbackHost } from './origin/endpoint.js'
 import { randomBytes } from 'node:crypto'
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises'
 import { isIPv4, isIPv6 } from 'node:net'
@@ -151,16 +152,7 @@ export function checkMirrorUrl (mirror: string): string {
 /** What containerd falls back to when the mirror fails: the origin's registry API. */
 export function originServer (origin: string): string {
   if (origin === 'docker.io') return DOCKER_HUB_SERVER
-  return `${isLoopbackHost(origin) ? 'http' : 'https'}://${origin}`
-}
-
-/** 127.0.0.0/8, localhost and ::1, with or without a port. */
-export function isLoopbackHost (origin: string): boolean {
-  const host = origin.startsWith('[') ? origin.slice(1, origin.indexOf(']')) : origin.replace(/:\d+$/, '')
-  if (host === 'localhost') return true
-  if (isIPv4(host)) return host.startsWith('127.')
-  if (isIPv6(host)) return new URL(`http://[${host}]`).hostname === '[::1]'
-  return false
+  return `${defaultScheme(origin)}://${origin}`
 }
 
 /** A TOML basic string. JSON's escapes are all valid TOML escapes. */
@@ -180,3 +172,5 @@ async function syncDir (dir: string): Promise<void> {
     await fh?.close()
   }
 }
+
+export { isLoopbackHost }

@@ -12,6 +12,7 @@ import type { Socket } from 'node:net'
 import type { Logger } from 'pino'
 import { InvalidRangeError } from '../store/errors.js'
 import { parseRange } from '../admin/http.js'
+import { isLoopbackHost } from '../admin/listen.js'
 import type { BlobService } from './blobs.js'
 import type { ManifestService } from './manifests.js'
 import {
@@ -106,7 +107,7 @@ export class Mirror {
     this.address = { host: a.address, port: a.port }
     this.server = server
     this.components.logger.info({ url: this.url }, 'registry mirror listening')
-    if (!isLoopback(this.address.host)) {
+    if (!isLoopbackHost(this.address.host)) {
       this.components.logger.warn({ url: this.url }, 'the registry mirror listens beyond loopback: anyone who reaches it can pull what this daemon\'s origin credentials allow')
     }
   }
@@ -320,10 +321,6 @@ async function drain (res: ServerResponse, idleMs: number, signal: AbortSignal):
     if (timeout.aborted && !signal.aborted) throw new Error(`the client read nothing for ${idleMs} ms`)
     throw err
   }
-}
-
-function isLoopback (host: string): boolean {
-  return host === '::1' || host === 'localhost' || /^127\./.test(host)
 }
 
 export function parseHostPort (listen: string): { host: string, port: number } {

@@ -2,6 +2,7 @@
 import type { CID } from '../shard/cid.js'
 import type { ShardIndex } from '../shard/types.js'
 import type { FetchOptions, FetchResult } from '../exchange/index.js'
+import type { UsageEvent } from '../usage/index.js'
 
 /** The origin registries (implemented by `OriginClient`). Every call names the registry host. */
 export interface OriginRegistry {
@@ -31,21 +32,8 @@ export interface OriginTarget {
   name: string
 }
 
-/** What the mirror records about each manifest and blob it serves (the usage log's event). */
-export interface ServedEvent {
-  timeMs: number
-  origin: string
-  repository: string
-  reference: string
-  digest: string
-  kind: 'manifest' | 'blob'
-  bytes: number
-  bytesBySource: { local: number, peer: number, origin: number }
-  durationMs: number
-  client: string
-  status: number
-  region?: string
-}
+/** What the mirror records about each manifest and blob it serves: the usage log's event. */
+export type ServedEvent = UsageEvent
 
 export interface UsageRecorder {
   record (event: ServedEvent): void

@@ -4,6 +4,7 @@
  * plain HTTP unless told otherwise. Also the grammar checks that keep a
  * caller's strings from turning into some other URL.
  */
+import { isIPv4, isIPv6 } from 'node:net'
 import { DOCKER_HUB_ALIASES, DOCKER_HUB_HOST, DOCKER_HUB_REGISTRY } from './constants.js'
 import { InvalidOriginRequestError } from './errors.js'
 
@@ -50,7 +51,11 @@ export function hostname (host: string): string {
 /** 127.0.0.0/8, ::1 and localhost. */
 export function isLoopbackHost (host: string): boolean {
   const name = hostname(host).toLowerCase()
-  return name === 'localhost' || name === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name)
+  if (name === 'localhost') return true
+  if (isIPv4(name)) return name.startsWith('127.')
+  // Any spelling of ::1 (0:0:0:0:0:0:0:1, ...): URL normalises it.
+  if (isIPv6(name)) return new URL(`http://[${name}]`).hostname === '[::1]'
+  return false
 }
 
 export function defaultScheme (host: string): 'http' | 'https' {
