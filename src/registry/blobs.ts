@@ -15,9 +15,9 @@ import type { ShardStore } from '../store/index.js'
 import type { OriginSource, ShardSource } from '../exchange/index.js'
 import { BlobJob } from './blob-job.js'
 import { raceAbort } from './deferred.js'
-import { BlobUnknownError, UnavailableError } from './errors.js'
+import { BlobUnknownError, DeniedError, UnavailableError } from './errors.js'
 import { PEER_INDEX_TIMEOUT_MS } from './constants.js'
-import type { MirrorSwarm, OriginRegistry, OriginTarget } from './types.js'
+import type { BlobGuard, MirrorSwarm, OriginRegistry, OriginTarget } from './types.js'
 
 export interface BlobServiceComponents {
   store: ShardStore
@@ -26,6 +26,8 @@ export interface BlobServiceComponents {
   trusted?: { get (blobDigest: string): Promise<ShardIndex | undefined> }
   origin?: OriginRegistry
   hasher?: ShardHasher
+  /** Refuses quarantined blobs and judges blobs before they are served whole. */
+  guard?: BlobGuard
   logger: Logger
 }
 
@@ -49,17 +51,27 @@ export class BlobService {
     return this.jobs.size
   }
 
+  /** Whether blobs are judged by the threat guard before they are served whole. */
+  get gating (): boolean {
+    return this.components.guard?.gating === true
+  }
+
   stop (): void {
     this.controller.abort(new UnavailableError('the daemon is stopping'))
   }
 
   /** Start serving a blob: from the store, or by joining (or starting) its assembly. */
-  async open (target: OriginTarget, digest: string): Promise<OpenedBlob> {
+  async open (target: OriginTarget, digest: string, signal?: AbortSignal): Promise<OpenedBlob> {
+    await this.refuseQuarantined(digest)
     const running = this.jobs.get(digest)
     if (running != null) return { kind: 'job', job: running }
-    const { store } = this.components
+    const { store, guard } = this.components
     const index = await store.getIndex(digest)
-    if (index != null && await store.hasBlob(digest)) return { kind: 'local', sizeBytes: index.size }
+    if (index != null && await store.hasBlob(digest)) {
+      // Judged when it was stored; judged again only if the feeds changed since.
+      if (guard?.gating === true) await guard.admit(digest, signal)
+      return { kind: 'local', sizeBytes: index.size }
+    }
     const trusted = await this.components.trusted?.get(digest)
     const again = this.jobs.get(digest)
     if (again != null) return { kind: 'job', job: again }
@@ -67,13 +79,21 @@ export class BlobService {
     const job = new BlobJob(digest, store, known != null ? 'index' : 'stream')
     this.jobs.set(digest, job)
     void this.assemble(job, target, known != null ? { index: known, trusted: trusted != null } : undefined)
+      .then(async () => { await this.judge(digest) })
       .then(() => { job.succeed() }, (err: Error) => { job.fail(err) })
       .finally(() => { this.jobs.delete(digest) })
     return { kind: 'job', job }
   }
 
+  /** Refuse a blob in quarantine with the reason it is there. */
+  async refuseQuarantined (digest: string): Promise<void> {
+    const q = await this.components.guard?.quarantined(digest)
+    if (q != null) throw new DeniedError(`blob ${digest} is quarantined: ${q.reason}`)
+  }
+
   /** The size of a blob, for HEAD: local index, a running job, the origin, or a peer's index. */
   async size (target: OriginTarget, digest: string, signal?: AbortSignal): Promise<number> {
+    await this.refuseQuarantined(digest)
     const index = await this.components.store.getIndex(digest)
     if (index != null) return index.size
     const job = this.jobs.get(digest)
@@ -91,6 +111,14 @@ export class BlobService {
     const found = await swarm.findIndex(digest, { signal, timeoutMs: PEER_INDEX_TIMEOUT_MS })
     if (found != null) return found.index.size
     throw originError ?? new BlobUnknownError(`blob ${digest} is not held by this host or its peers${target.host == null ? ', and the request names no origin' : ''}`)
+  }
+
+  /** A whole, verified blob: judged now when the guard gates serving (readers hold their last bytes until then), else scanned in the background. */
+  private async judge (digest: string): Promise<void> {
+    const { guard } = this.components
+    if (guard == null) return
+    if (guard.gating) await guard.admit(digest, this.controller.signal)
+    else guard.enqueue(digest)
   }
 
   private async assemble (job: BlobJob, target: OriginTarget, known?: { index: ShardIndex, peer?: string, trusted?: boolean }): Promise<void> {
@@ -158,7 +186,7 @@ export class BlobService {
       // stream); the digest check of the whole blob below covers the disk since.
       const bytes = await this.components.store.get(ref.cid, { signal, verify: false })
       const piece = bytes.subarray(Math.max(offset - ref.offset, 0), Math.min(end, shardEnd) - ref.offset)
-      // The last piece waits for the digest check: a failed blob never reaches the client whole.
+      // The last piece waits for the digest check (and the guard's verdict): a failed blob never reaches the client whole.
       if (shardEnd >= end) await raceAbort(job.done, signal)
       yield { bytes: piece, source: job.sourceOf.get(ref.cid.toString()) ?? 'local' }
     }

@@ -38,3 +38,10 @@ export const MEDIA_TYPES = {
 
 /** What the mirror asks the origin for, in order of preference. */
 export const MANIFEST_ACCEPT = [MEDIA_TYPES.ociIndex, MEDIA_TYPES.ociManifest, MEDIA_TYPES.dockerList, MEDIA_TYPES.dockerManifest]
+/**
+ * When the threat guard gates serving, blobs up to this size are judged
+ * before their first byte leaves, so a refused client gets DENIED with the
+ * reason; bigger ones stream and only their last bytes wait for the verdict
+ * (a refused one is cut off, and refused outright from then on).
+ */
+export const JUDGE_BEFORE_HEADERS_MAX_BYTES = 64 * MiB

@@ -139,6 +139,8 @@ export function toRegistryError (err: unknown, kind: 'manifest' | 'blob'): Regis
       return kind === 'manifest' ? new ManifestUnknownError(message) : new BlobUnknownError(message)
     case 'OriginUnauthorizedError':
       return new UnauthorizedError(message)
+    case 'QuarantinedError':
+      return new DeniedError(message)
     case 'OriginUnavailableError':
       return new UnavailableError(message)
     case 'InvalidDigestError':

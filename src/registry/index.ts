@@ -17,7 +17,7 @@ import { Mirror, type MirrorInit } from './mirror.js'
 import type { TagStore } from './tag-store.js'
 import { TrustedIndexes } from './trusted-indexes.js'
 import { referrersIndex, type ReferrerOrigin } from './referrers.js'
-import type { MirrorSwarm, OriginRegistry, ServedEvent, UsageRecorder } from './types.js'
+import type { BlobGuard, MirrorSwarm, OriginRegistry, ServedEvent, UsageRecorder } from './types.js'
 
 export * from './constants.js'
 export * from './errors.js'
@@ -30,7 +30,7 @@ export * from './shard-artifact.js'
 export { PeerTags, TAG_PROTOCOL, type PeerTagsComponents, type PeerTagAnswer } from './peer-tags.js'
 export { LevelTagStore, MemoryTagStore, type TagStore, type TagRecord } from './tag-store.js'
 export { parseRoute, parseName, parseDigest, parseReference, isRegistryHost, canonicalOrigin } from './reference.js'
-export type { MirrorSwarm, OriginRegistry, OriginTarget, ServedEvent, UsageRecorder } from './types.js'
+export type { BlobGuard, MirrorSwarm, OriginRegistry, OriginTarget, ServedEvent, UsageRecorder } from './types.js'
 
 export interface RegistryMirrorInit extends MirrorInit {
   /** How long a tag resolved at the origin is trusted. @default TAG_CACHE_MS (30 s) */
@@ -51,6 +51,8 @@ export interface RegistryMirrorComponents {
   /** Peers' tag resolutions, for when the origin is down (`/shoal/tag/1.0.0`). */
   peerTags?: ManifestServiceComponents['peerTags']
   hasher?: ShardHasher
+  /** The threat guard: quarantined blobs refused, blobs judged before they are served whole. */
+  guard?: BlobGuard
   usage?: UsageRecorder
   onServed?: (event: ServedEvent) => void
   logger: Logger
@@ -59,7 +61,7 @@ export interface RegistryMirrorComponents {
 export function createRegistryMirror (init: RegistryMirrorInit, components: RegistryMirrorComponents): Mirror {
   const { store, swarm, tags, origin, hasher, logger, referrerOrigin } = components
   const trusted = referrerOrigin != null && init.trustArtifacts !== false ? new TrustedIndexes({ origin: referrerOrigin, logger: logger.child({ component: 'shoal:registry:referrers' }) }) : undefined
-  const blobs = new BlobService({ store, swarm, logger, ...(origin != null ? { origin } : {}), ...(hasher != null ? { hasher } : {}), ...(trusted != null ? { trusted } : {}) })
+  const blobs = new BlobService({ store, swarm, logger, ...(origin != null ? { origin } : {}), ...(hasher != null ? { hasher } : {}), ...(trusted != null ? { trusted } : {}), ...(components.guard != null ? { guard: components.guard } : {}) })
   const manifests = new ManifestService(
     { store, swarm, tags, logger, ...(origin != null ? { origin } : {}), ...(components.peerTags != null ? { peerTags: components.peerTags } : {}) },
     { ...(init.tagCacheMs != null ? { tagCacheMs: init.tagCacheMs } : {}), ...(init.tagFallback != null ? { tagFallback: init.tagFallback } : {}) }

@@ -14,9 +14,10 @@ import { InvalidRangeError } from '../store/errors.js'
 import { parseRange } from '../admin/http.js'
 import { isLoopbackHost } from '../admin/listen.js'
 import type { BlobService } from './blobs.js'
+import { raceAbort } from './deferred.js'
 import type { ManifestService } from './manifests.js'
 import {
-  MEDIA_TYPES, HEADERS_TIMEOUT_MS, MAX_CONCURRENT_REQUESTS, MAX_HEADER_BYTES, MAX_PATH_BYTES, STREAM_IDLE_TIMEOUT_MS
+  MEDIA_TYPES, HEADERS_TIMEOUT_MS, JUDGE_BEFORE_HEADERS_MAX_BYTES, MAX_CONCURRENT_REQUESTS, MAX_HEADER_BYTES, MAX_PATH_BYTES, STREAM_IDLE_TIMEOUT_MS
 } from './constants.js'
 import {
   HeadersTooLargeError, MalformedRequestError, NameInvalidError, RangeInvalidError, RegistryError, TooManyRequestsError, UnsupportedError,
@@ -236,8 +237,10 @@ export class Mirror {
       send(res, 200, { 'content-type': 'application/octet-stream', 'content-length': String(size), 'docker-content-digest': digest, 'accept-ranges': 'bytes', etag: `"${digest}"` })
       return
     }
-    const opened = await blobs.open(target, digest)
+    const opened = await blobs.open(target, digest, signal)
     const sizeBytes = opened.kind === 'local' ? opened.sizeBytes : await opened.job.ready(signal)
+    // A small blob is judged whole before its headers, so a refusal reaches the client as DENIED with the reason.
+    if (opened.kind === 'job' && blobs.gating && sizeBytes <= JUDGE_BEFORE_HEADERS_MAX_BYTES) await raceAbort(opened.job.done, signal)
     let range: ReturnType<typeof parseRange>
     try {
       range = parseRange(req.headers.range, sizeBytes, digest)

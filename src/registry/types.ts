@@ -38,3 +38,18 @@ export type ServedEvent = UsageEvent
 export interface UsageRecorder {
   record (event: ServedEvent): void
 }
+
+/**
+ * What the mirror asks of the threat guard (`ThreatGuard` implements it):
+ * refuse quarantined blobs, and judge a blob before it is served whole.
+ */
+export interface BlobGuard {
+  /** True when blobs must be judged before they are served whole (a malware list or block levels are set). */
+  readonly gating: boolean
+  /** The quarantine record of a refused blob. */
+  quarantined (digest: string): Promise<{ reason: string } | undefined>
+  /** Judge a stored blob; throws `QuarantinedError` (and deletes it) when it must not be served. */
+  admit (digest: string, signal?: AbortSignal): Promise<unknown>
+  /** Scan a stored blob in the background. */
+  enqueue (digest: string): boolean
+}
