@@ -35,6 +35,8 @@ export interface MirrorInit {
   region?: string
   maxConcurrentRequests?: number
   streamIdleTimeoutMs?: number
+  /** Blobs up to this size are judged by the threat guard before their headers. @default JUDGE_BEFORE_HEADERS_MAX_BYTES (64 MiB) */
+  judgeBeforeHeadersMaxBytes?: number
 }
 
 export interface MirrorComponents {
@@ -188,6 +190,7 @@ export class Mirror {
     const log = this.components.logger
     const fields = { method: req.method, url: req.url, status: e.status, err: e.message }
     if (e.status >= 500) log.warn(fields, 'mirror request failed')
+    else if (e.code === 'DENIED') log.warn(fields, 'mirror request denied')
     else if (e.status === 401 || e.status === 403) log.warn(fields, 'mirror request refused by the origin')
     else log.debug(fields, 'mirror request refused')
     if (res.headersSent) {
@@ -240,7 +243,7 @@ export class Mirror {
     const opened = await blobs.open(target, digest, signal)
     const sizeBytes = opened.kind === 'local' ? opened.sizeBytes : await opened.job.ready(signal)
     // A small blob is judged whole before its headers, so a refusal reaches the client as DENIED with the reason.
-    if (opened.kind === 'job' && blobs.gating && sizeBytes <= JUDGE_BEFORE_HEADERS_MAX_BYTES) await raceAbort(opened.job.done, signal)
+    if (opened.kind === 'job' && blobs.gating && sizeBytes <= (this.init.judgeBeforeHeadersMaxBytes ?? JUDGE_BEFORE_HEADERS_MAX_BYTES)) await raceAbort(opened.job.done, signal)
     let range: ReturnType<typeof parseRange>
     try {
       range = parseRange(req.headers.range, sizeBytes, digest)

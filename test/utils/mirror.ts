@@ -1,5 +1,5 @@
 /** A registry mirror over an in-process test node (see nodes.ts) and an origin, for tests. */
-import { createRegistryMirror, MemoryTagStore, PeerTags, type Mirror, type MirrorSwarm, type OriginRegistry, type ReferrerOrigin, type RegistryMirrorInit, type ServedEvent } from '../../src/registry/index.js'
+import { createRegistryMirror, MemoryTagStore, PeerTags, type BlobGuard, type Mirror, type MirrorSwarm, type OriginRegistry, type ReferrerOrigin, type RegistryMirrorInit, type ServedEvent } from '../../src/registry/index.js'
 import { quietLogger, type TestNode } from './nodes.js'
 
 export interface TestMirror {
@@ -25,7 +25,7 @@ export function swarmOf (n: TestNode, provided: string[] = [], penalised: string
   }
 }
 
-export async function startMirror (n: TestNode, origin: OriginRegistry | undefined, init: Partial<RegistryMirrorInit> = {}, opts: { peerTags?: boolean, referrers?: ReferrerOrigin } = {}): Promise<TestMirror> {
+export async function startMirror (n: TestNode, origin: OriginRegistry | undefined, init: Partial<RegistryMirrorInit> = {}, opts: { peerTags?: boolean, referrers?: ReferrerOrigin, guard?: BlobGuard } = {}): Promise<TestMirror> {
   const provided: string[] = []
   const penalised: string[] = []
   const served: ServedEvent[] = []
@@ -40,6 +40,7 @@ export async function startMirror (n: TestNode, origin: OriginRegistry | undefin
     ...(origin != null ? { origin } : {}),
     ...(peerTags != null ? { peerTags } : {}),
     ...(opts.referrers != null ? { referrerOrigin: opts.referrers } : {}),
+    ...(opts.guard != null ? { guard: opts.guard } : {}),
     usage: { record: e => { served.push(e) } },
     logger
   })

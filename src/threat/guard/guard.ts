@@ -52,6 +52,7 @@ export type QuarantineListener = (record: QuarantineRecord, scan: LayerScan) => 
 export class ThreatGuard {
   readonly stats: GuardStats = { queued: 0, dropped: 0, scanned: 0, failed: 0, quarantined: 0 }
   readonly #queue: string[] = []
+  /** Queued or being scanned in the background. */
   readonly #queued = new Set<string>()
   readonly #running = new Map<string, Promise<LayerScan>>()
   readonly #listeners = new Set<QuarantineListener>()
@@ -120,7 +121,7 @@ export class ThreatGuard {
     return scan
   }
 
-  /** Queue a stored blob for a background scan; false when the queue is full or it is already queued. */
+  /** Queue a stored blob for a background scan; false when the queue is full or it is already queued or being scanned. */
   enqueue (digest: string): boolean {
     if (this.#controller.signal.aborted || this.#queued.has(digest)) return false
     if (this.#queue.length >= (this.init.queueLength ?? GUARD_QUEUE_LENGTH)) {
@@ -137,9 +138,9 @@ export class ThreatGuard {
   #pump (): void {
     while (this.#workers < (this.init.concurrency ?? GUARD_SCAN_CONCURRENCY) && this.#queue.length > 0) {
       const digest = this.#queue.shift()!
-      this.#queued.delete(digest)
       this.#workers++
       void this.#background(digest).finally(() => {
+        this.#queued.delete(digest)
         this.#workers--
         this.#pump()
       })
