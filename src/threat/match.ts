@@ -25,8 +25,10 @@ export interface Finding {
   version: string
   vulnerability: string
   aliases: string[]
-  /** In [0, 1] (see score.ts). */
+  /** In [0, 1] (see score.ts): the CVSS base score / 10 when the record has one, else from `rating`. */
   severity: number
+  /** The record's CVSS base score (0-10), when it has a well-formed vector (see `bestCvss`). */
+  cvss?: number
   rating?: string
   fixed?: string
   kev: boolean
@@ -96,7 +98,8 @@ export function matchPackages (db: ThreatDb, packages: InstalledPackage[], osEco
         version,
         vulnerability: record.id,
         aliases: record.aliases,
-        severity: severityOf({ ...(record.rating != null ? { rating: record.rating } : {}) }),
+        severity: severityOf({ ...(record.cvss != null ? { cvssBaseScore: record.cvss.score } : {}), ...(record.rating != null ? { rating: record.rating } : {}) }),
+        ...(record.cvss != null ? { cvss: record.cvss.score } : {}),
         ...(record.rating != null ? { rating: record.rating } : {}),
         ...(fixed != null ? { fixed } : {}),
         kev: ids.some(id => db.kev.has(id)),

@@ -43,3 +43,15 @@ test('KEV joins on aliases; withdrawn records are left out; the score rises with
   t.ok(scoreFindings(f, false) > scoreFindings(noKev, false))
   t.equal(scoreFindings(noKev, true), 1)
 })
+
+test('a finding\'s severity is the CVSS base score / 10 when the record has a vector, else its rating', async t => {
+  const gradio = osv('osv-GHSA-9v2f-6vcg-3hgv.pypi-versions-only.json')
+  const [f] = matchPackages(buildThreatDb([gradio]), [{ ecosystem: 'PyPI', name: 'gradio', version: '4.36.1' }])
+  t.equal(f?.cvss, 9.8)
+  t.ok(Math.abs((f?.severity ?? 0) - 0.98) < 1e-9, `from the vector, not CRITICAL (0.95): ${f?.severity}`)
+  t.equal(f?.rating, 'CRITICAL')
+  const unscored = parseOsvRecord({ id: 'GHSA-x', modified: 'x', severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N' }], database_specific: { severity: 'HIGH' }, affected: [{ package: { ecosystem: 'npm', name: 'p' }, versions: ['1.0.0'] }] })
+  const [g] = matchPackages(buildThreatDb([unscored]), [{ ecosystem: 'npm', name: 'p', version: '1.0.0' }])
+  t.equal(g?.cvss, undefined, 'a malformed vector gives no score')
+  t.equal(g?.severity, 0.8, 'so the rating decides')
+})

@@ -30,17 +30,22 @@ export class InventoryLimitError extends Error {
   }
 }
 
-/** A layer compressed with something other than gzip (zstd, xz, bzip2), recognised by its magic bytes. */
+/** A layer compressed with something other than gzip or zstd (xz, bzip2), recognised by its magic bytes. */
 export class UnsupportedCompressionError extends Error {
   override name = 'UnsupportedCompressionError' as const
   readonly compression: string
   constructor (compression: string) {
-    super(`the layer is ${compression}-compressed; only uncompressed and gzip layers can be inventoried for now`)
+    super(`the layer is ${compression}-compressed; only uncompressed, gzip and zstd layers can be inventoried for now`)
     this.compression = compression
   }
 }
 
-/** A gzip layer that does not inflate: truncated or corrupt. `offset` counts compressed bytes read so far. */
+/**
+ * A gzip or zstd layer that does not decompress: truncated, corrupt, or (zstd)
+ * asking for a bigger window than `ZSTD_MAX_WINDOW_BYTES`. `offset` counts
+ * compressed bytes: read so far for gzip; for zstd, up to the start of the
+ * frame, block or header at fault (or the end, when truncated).
+ */
 export class DecompressionError extends Error {
   override name = 'DecompressionError' as const
   readonly offset: number

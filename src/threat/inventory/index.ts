@@ -2,11 +2,11 @@
  * Layer inventory: what an image layer installs, read the way Trivy and Syft
  * read it, so the threat subsystem can match packages against advisories
  * and files against malware hashes. `inventoryLayer` makes one streaming
- * pass over a layer blob (uncompressed or gzip, recognised by magic bytes;
- * zstd is refused for now): it hashes every regular file, parses the dpkg
- * and apk databases, npm `package.json` and Python core metadata it finds,
- * reads `os-release` for the distribution (and so the OSV ecosystem), and
- * notes whiteouts. Nothing holds a whole layer or a whole big file: only a
+ * pass over a layer blob (uncompressed, gzip or zstd, recognised by magic
+ * bytes; xz and bzip2 are refused): it hashes every regular file, parses the
+ * dpkg and apk databases, npm `package.json` and Python core metadata it
+ * finds, reads `os-release` for the distribution (and so the OSV ecosystem),
+ * and notes whiteouts. Nothing holds a whole layer or a whole big file: only a
  * package file under `maxParseBytes` is read into memory, the rest is hashed
  * as it streams. `applyWhiteouts` then stacks the layers' inventories into
  * the image's, dropping what upper layers delete or replace.
@@ -15,7 +15,9 @@
  * headers, long names, links), usable on its own. Every limit is a constant
  * that `InventoryLimits` overrides; a layer past one fails with
  * `InventoryLimitError`, a malformed tar with `TarFormatError` naming the
- * byte offset. Records that are not packages (no name or version, bad JSON)
+ * byte offset, a truncated or corrupt gzip or zstd stream (or a zstd frame
+ * asking for a window over `ZSTD_MAX_WINDOW_BYTES`) with `DecompressionError`
+ * naming the compressed one. Records that are not packages (no name or version, bad JSON)
  * and files too big to parse are skipped and counted, never fatal.
  */
 export { applyWhiteouts } from './apply-whiteouts.js'
@@ -142,6 +144,6 @@ export interface ReadTarOptions {
   signal?: AbortSignal
   /** `maxEntries`, `maxPathBytes`, `maxTotalBytes` and `maxPaxHeaderBytes` apply. */
   limits?: InventoryLimits
-  /** Recognise gzip (and refuse zstd, xz, bzip2) by magic bytes; false reads the source as a plain tar. @default true */
+  /** Recognise gzip and zstd (and refuse xz, bzip2) by magic bytes; false reads the source as a plain tar. @default true */
   decompress?: boolean
 }

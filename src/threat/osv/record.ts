@@ -1,11 +1,14 @@
 /**
  * OSV records (https://ossf.github.io/osv-schema/): parsed and checked for
  * what matching needs: the id, aliases, whether it is withdrawn, and for each
- * affected package its ecosystem, name, ranges and versions. A record that
- * breaks the schema where matching depends on it is refused with
+ * affected package its ecosystem, name, ranges and versions; and the base
+ * score of its CVSS vector when it has a well-formed one (a malformed vector
+ * is ignored, not refused: the record still matches). A record that breaks
+ * the schema where matching depends on it is refused with
  * InvalidOsvRecordError naming the field, so a feed can count and skip it.
  */
 import { InvalidOsvRecordError } from './errors.js'
+import { bestCvss, type CvssRating } from '../cvss.js'
 
 export type RangeEvent =
   | { introduced: string }
@@ -37,6 +40,8 @@ export interface OsvRecord {
   severity: Array<{ type: string, score: string }>
   /** A qualitative rating from `database_specific.severity` (GHSA: LOW, MODERATE, HIGH, CRITICAL), when given. */
   rating?: string
+  /** The base score of the preferred well-formed CVSS vector in `severity` (see `bestCvss`), when there is one. */
+  cvss?: CvssRating
   affected: OsvAffected[]
 }
 
@@ -44,6 +49,8 @@ export interface OsvRecord {
 const MAX_AFFECTED = 10_000
 const MAX_EVENTS = 1000
 const MAX_VERSIONS = 100_000
+/** Most `severity` entries; real records have one to three (one per CVSS version, or a distribution's rating). */
+const MAX_SEVERITY = 100
 
 function str (v: unknown, field: string): string {
   if (typeof v !== 'string' || v === '') throw new InvalidOsvRecordError(`${field} must be a non-empty string`)
@@ -94,9 +101,11 @@ export function parseOsvRecord (value: unknown): OsvRecord {
     return { ecosystem: str(pkg.ecosystem, `${where}.package.ecosystem`), name: str(pkg.name, `${where}.package.name`), ranges, versions }
   })
   const severityIn = r.severity ?? []
+  if (Array.isArray(severityIn) && severityIn.length > MAX_SEVERITY) throw new InvalidOsvRecordError(`${id}: more than ${MAX_SEVERITY} severity entries`)
   const severity = Array.isArray(severityIn)
     ? severityIn.filter((s): s is { type: string, score: string } => typeof (s as { type?: unknown })?.type === 'string' && typeof (s as { score?: unknown })?.score === 'string')
     : []
+  const cvss = bestCvss(severity)
   return {
     id,
     aliases: strings(r.aliases, `${id}: aliases`),
@@ -106,6 +115,7 @@ export function parseOsvRecord (value: unknown): OsvRecord {
     ...(typeof r.summary === 'string' ? { summary: r.summary } : {}),
     ...(typeof (r.database_specific as { severity?: unknown } | undefined)?.severity === 'string' ? { rating: (r.database_specific as { severity: string }).severity } : {}),
     severity,
+    ...(cvss != null ? { cvss } : {}),
     affected
   }
 }

@@ -157,7 +157,8 @@ test('bad layers fail with typed errors, never a crash or a hang', async t => {
     ['too many entries', chunks(good), 'InventoryLimitError', { maxEntries: 5 }],
     ['a path over the limit', chunks(tar([{ path: 'a/'.repeat(3000) + 'b' }])), 'InventoryLimitError'],
     ['too many packages', chunks(good), 'InventoryLimitError', { maxPackages: 2 }],
-    ['zstd', chunks(Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 1, 2, 3, 4])), 'UnsupportedCompressionError'],
+    ['zstd that needs a dictionary', chunks(Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 1, 2, 3, 4])), 'DecompressionError'],
+    ['xz', chunks(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 1, 2])), 'UnsupportedCompressionError'],
     ['an unknown limit', chunks(good), 'InvalidInventoryOptionError', { maxFiles: 1 }]
   ]
   for (const [what, source, name, limits] of cases) {

@@ -3,20 +3,23 @@
  * process growing by anything like its size: nothing buffers a whole layer
  * or a whole big file. RSS is sampled while the layer streams and the peak is
  * compared to the RSS before. The plain layer is generated as it is read; the
- * gzip one is written to a temporary file first, because compressing in the
- * same process costs more memory (zlib and GC lag, ~100 MiB) than the
- * inventory itself and would be measured with it.
+ * gzip and zstd ones are written to a temporary file first, because
+ * compressing in the same process costs more memory (zlib and GC lag,
+ * ~100 MiB) than the inventory itself and would be measured with it (zstd's
+ * by the `zstd` CLI, skipped without it).
  */
 import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
+import { spawnSync } from 'node:child_process'
 import t from 'tap'
 import { inventoryLayer } from '../../../src/threat/inventory/index.js'
 import { fixture } from './fixtures.js'
 import { gzipStream, randomLayer, type GeneratedFile } from './tar-writer.js'
 import { withThreatData } from '../../utils/shared-data.js'
+import { requireBinaries } from '../../utils/system.js'
 
 const test = withThreatData(t)
 
@@ -52,17 +55,25 @@ function sampled (source: AsyncIterable<Uint8Array>, peak: { rss: number }): Asy
   })()
 }
 
-for (const compression of ['none', 'gzip'] as const) {
+for (const compression of ['none', 'gzip', 'zstd'] as const) {
   test(`a 200 MiB layer (${compression}) streams through in bounded memory`, async t => {
+    if (compression === 'zstd' && !requireBinaries(t, ['zstd'])) return
     const written: GeneratedFile[] = []
     const status = fixture('dpkg-status.claircore-debian-only')
     const raw = randomLayer(layout(), written, [{ path: 'var/lib/dpkg/status', body: status }])
     let source: AsyncIterable<Uint8Array> = raw
-    if (compression === 'gzip') {
+    if (compression !== 'none') {
       const dir = await mkdtemp(join(tmpdir(), 'shoal-inventory-stream-'))
       t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
-      const file = join(dir, 'layer.tar.gz')
-      await pipeline(gzipStream(raw), createWriteStream(file))
+      let file = join(dir, 'layer.tar.gz')
+      if (compression === 'gzip') {
+        await pipeline(gzipStream(raw), createWriteStream(file))
+      } else {
+        await pipeline(raw, createWriteStream(join(dir, 'layer.tar')))
+        file = join(dir, 'layer.tar.zst')
+        const run = spawnSync('zstd', ['-q', '--rm', join(dir, 'layer.tar'), '-o', file])
+        t.equal(run.status, 0, `zstd: ${run.stderr.toString()}`)
+      }
       source = createReadStream(file)
     }
     const before = process.memoryUsage().rss
