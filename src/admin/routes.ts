@@ -1,12 +1,13 @@
 /** The admin API's routes: each parses its input, calls `DaemonApi`, and returns what to send. */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { DaemonApi } from '../daemon/api.js'
-import { InvalidDigestError, isDigest } from '../shard/cid.js'
 import { USAGE_MAX_TIME_MS, USAGE_TAIL_MAX_LIMIT } from '../usage/constants.js'
 import type { ErrorContext } from './error-status.js'
 import { InvalidRequestError, MethodNotAllowedError, RouteNotFoundError } from './errors.js'
 import { readJsonBody, requireMediaType } from './http.js'
 import { downloadBlob, uploadBlob } from './blob-stream.js'
+import { THREAT_ROUTES } from './threat-routes.js'
+import { flag, integer, query, requireDigest } from './params.js'
 
 export interface RouteContext {
   api: DaemonApi
@@ -110,6 +111,7 @@ export const ROUTES: readonly Route[] = [
       return { json: await api.usage({ ...(limit != null ? { limit } : {}), ...(sinceMs != null ? { sinceMs } : {}), signal }) }
     }
   },
+  ...THREAT_ROUTES,
   {
     method: 'GET', path: '/metrics', kind: 'json',
     handle: async ({ api }) => ({ text: await api.metrics(), contentType: PROMETHEUS_CONTENT_TYPE })
@@ -138,37 +140,4 @@ export function matchRoute (method: string, pathname: string): RouteMatch {
   }
   if (allow.length > 0) throw new MethodNotAllowedError(allow, `${method} is not allowed on ${pathname}; use ${allow.join(' or ')}`)
   throw new RouteNotFoundError(`no admin route ${pathname}`)
-}
-
-/** The query, refusing parameters the route does not take and repeated ones (typos should fail, not be ignored). */
-function query (url: URL, allowed: string[]): URLSearchParams {
-  const seen = new Set<string>()
-  for (const key of url.searchParams.keys()) {
-    if (!allowed.includes(key)) {
-      throw new InvalidRequestError(`unknown query parameter ${JSON.stringify(key)}${allowed.length > 0 ? `; this route takes ${allowed.join(', ')}` : ''}`)
-    }
-    if (seen.has(key)) throw new InvalidRequestError(`query parameter ${key} given twice`)
-    seen.add(key)
-  }
-  return url.searchParams
-}
-
-function flag (value: string | null, name: string): boolean {
-  if (value == null || value === '0' || value === 'false') return false
-  if (value === '' || value === '1' || value === 'true') return true
-  throw new InvalidRequestError(`${name} must be 1, true, 0 or false, got ${JSON.stringify(value.slice(0, 20))}`)
-}
-
-/** An optional integer parameter within bounds: digits only, so "1e3", "0x10" and "" are refused rather than guessed at. */
-function integer (value: string | null, name: string, min: number, max: number, what: string): number | undefined {
-  if (value == null) return undefined
-  const n = /^\d{1,16}$/.test(value) ? Number(value) : NaN
-  if (!(n >= min && n <= max)) {
-    throw new InvalidRequestError(`${name} must be ${what}, an integer from ${min} to ${max}, got ${JSON.stringify(value.slice(0, 20))}`)
-  }
-  return n
-}
-
-function requireDigest (value: string, what: string): void {
-  if (!isDigest(value)) throw new InvalidDigestError(`${what} must be a sha256 digest (sha256:<64 hex>), got ${JSON.stringify(value.slice(0, 100))}`)
 }

@@ -8,7 +8,7 @@
 import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type RequestOptions } from 'node:http'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import type { AddResult, BlobRow, DaemonApi, DaemonStatus, PeerRow, ShardRow, UsageEvent } from '../daemon/api.js'
+import type { AddResult, BlobRow, DaemonApi, DaemonStatus, ImageScan, LayerScan, PeerRow, QuarantineRecord, ShardRow, ThreatApi, UsageEvent } from '../daemon/api.js'
 import type { FetchResult } from '../exchange/index.js'
 import { InvalidRangeError } from '../store/errors.js'
 import { AdminPermissionError, AdminResponseError, AdminTimeoutError, DaemonUnreachableError, InvalidAdminTargetError, RemoteError } from './errors.js'
@@ -136,6 +136,24 @@ export class AdminClient implements DaemonApi {
     if (options.sinceMs != null) q.set('since', String(options.sinceMs))
     const qs = q.toString()
     return await this.json<UsageEvent[]>('GET', '/v1/usage' + (qs === '' ? '' : '?' + qs), this.quick(options))
+  }
+
+  /** The daemon's threat operations (`ThreatApi`) over the admin API. */
+  get threat (): ThreatApi {
+    const post = async <T>(path: string, body: object, options: { signal?: AbortSignal | undefined }, quick = false): Promise<T> => {
+      const init = { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }
+      return await this.json<T>('POST', path, quick ? { ...this.quick(options), ...init } : { ...init, signal: options.signal })
+    }
+    return {
+      listFeeds: async () => await this.json('GET', '/v1/threat/feeds', this.quick({})),
+      addFeed: async ({ signal, ...input }) => await post('/v1/threat/feeds', input, { signal }),
+      updateFeeds: async ({ signal, ...input }) => await post('/v1/threat/feeds/update', input, { signal }),
+      removeFeed: async (name) => await post('/v1/threat/feeds/remove', { name }, {}, true),
+      scan: async (target, { signal, ...rest }) => await post<ImageScan>('/v1/threat/scan', { target, ...rest }, { signal }),
+      score: async (digest, signal) => await this.json<LayerScan | null>('GET', '/v1/threat/layers/' + digest, { signal }) ?? undefined,
+      quarantine: async () => await this.json<QuarantineRecord[]>('GET', '/v1/threat/quarantine', this.quick({})),
+      release: async (digest) => (await post<{ released: boolean }>('/v1/threat/quarantine/release', { digest }, {}, true)).released
+    }
   }
 
   /**

@@ -4,8 +4,29 @@
  */
 import type { FetchResult } from '../exchange/index.js'
 import type { UsageEvent } from '../usage/index.js'
+import type { ImageScan, LayerScan } from '../threat/scan/index.js'
+import type { QuarantineRecord } from '../threat/scan/scan-cache.js'
 
 export type { UsageEvent } from '../usage/index.js'
+export type { ImageScan, LayerScan, QuarantineRecord }
+
+/**
+ * The threat operations (`ThreatService` implements them; the CLI calls
+ * them over the admin API, or on the data directory itself when no daemon
+ * runs). Feed results are the feed store's JSON records.
+ */
+export interface ThreatApi {
+  listFeeds (): Promise<unknown>
+  /** `source`: an absolute path or an http(s) URL, read by the daemon. */
+  addFeed (input: { source: string, kind?: string, name?: string, signal?: AbortSignal }): Promise<unknown>
+  updateFeeds (input: { name?: string, signal?: AbortSignal }): Promise<unknown>
+  removeFeed (name: string): Promise<unknown>
+  /** `target`: an absolute path (layer file or OCI layout) or an image reference. */
+  scan (target: string, options: { platform?: string, signal?: AbortSignal }): Promise<ImageScan>
+  score (digest: string, signal?: AbortSignal): Promise<LayerScan | undefined>
+  quarantine (): Promise<QuarantineRecord[]>
+  release (digest: string): Promise<boolean>
+}
 
 export interface PeerRow {
   peerId: string
@@ -74,4 +95,6 @@ export interface DaemonApi {
   metrics(): Promise<string>
   /** The newest usage events (manifests and blobs the mirror served), newest last; `limit` 1 to 10000, default 100. */
   usage(options: { limit?: number, sinceMs?: number, signal?: AbortSignal }): Promise<UsageEvent[]>
+  /** Threat feeds, scans, scores and the quarantine; undefined when the daemon runs with threat scanning off. */
+  readonly threat?: ThreatApi
 }

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util'
 import { DEFAULT_LISTEN, DEFAULT_REGION } from './constants.js'
 import { DEFAULT_MIRROR_LISTEN, isRegistryHost, parseHostPort } from '../registry/index.js'
 import type { OriginSettings } from '../registry/origin/index.js'
+import { parseBlockLevels, type BlockLevel } from '../threat/guard/index.js'
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
@@ -45,6 +46,10 @@ export interface DaemonConfig {
   tagFallback: boolean
   /** Look for each image's shard index artifact (a referrer) at the origin and trust it. @default true */
   artifacts: boolean
+  /** Scan stored layers against the threat feeds and keep known malware out. @default true */
+  threat: boolean
+  /** Vulnerability levels that also quarantine a layer (malware always does). @default [] */
+  threatBlock: BlockLevel[]
 }
 
 export interface OriginAuth { auth?: string, username?: string, password?: string }
@@ -67,6 +72,8 @@ const OPTIONS = {
   'registry-auth': { type: 'string' },
   'tag-fallback': { type: 'string' },
   artifacts: { type: 'string' },
+  threat: { type: 'string' },
+  'threat-block': { type: 'string' },
   help: { type: 'boolean', short: 'h' }
 } as const
 
@@ -89,6 +96,10 @@ export const DAEMON_USAGE = `usage: shoal daemon [options]
   --tag-fallback on|off when the origin is unreachable, resolve a tag to its last known digest (default on)
   --artifacts on|off    look for each image's shard index artifact at the origin (shoal index push) and
                         trust it (default on; off saves one or two origin requests per image manifest)
+  --threat on|off       scan stored layers against the threat feeds (shoal threat feeds add) and
+                        quarantine known malware: never served, never announced (default on)
+  --threat-block LEVELS also quarantine layers with these findings, comma-separated: kev-critical,
+                        kev, critical, high (default off: malware only)
   --config FILE         JSON file with any of the options above (camelCase or as flags), and:
                         "origins": { "HOST": { "scheme": "http"|"https", "caFile", "username",
                         "password", "timeoutMs", "retries" } }, "auths": { "HOST": { "auth": BASE64 } }
@@ -177,7 +188,9 @@ export async function loadConfig (argv: string[], env: NodeJS.ProcessEnv = proce
     origins: {},
     auths: {},
     tagFallback: true,
-    artifacts: true
+    artifacts: true,
+    threat: true,
+    threatBlock: []
   }
   const peers = str('peers'); if (peers != null) config.peers = resolve(peers)
   const swarmKey = str('swarmKey'); if (swarmKey != null) config.swarmKey = resolve(swarmKey)
@@ -204,6 +217,14 @@ export async function loadConfig (argv: string[], env: NodeJS.ProcessEnv = proce
   const artifacts = merged.artifacts ?? 'on'
   if (!['on', 'off', true, false].includes(artifacts as string | boolean)) throw new ConfigError(`artifacts must be on or off, got ${JSON.stringify(artifacts)}`)
   config.artifacts = artifacts === 'on' || artifacts === true
+  const threat = merged.threat ?? 'on'
+  if (!['on', 'off', true, false].includes(threat as string | boolean)) throw new ConfigError(`threat must be on or off, got ${JSON.stringify(threat)}`)
+  config.threat = threat === 'on' || threat === true
+  const block = merged.threatBlock
+  if (block != null) {
+    if (typeof block !== 'string' && !(Array.isArray(block) && block.every(b => typeof b === 'string'))) throw new ConfigError('threat-block must be a comma-separated string or a list of levels')
+    try { config.threatBlock = parseBlockLevels(block as string | string[]) } catch (err) { throw new ConfigError((err as Error).message) }
+  }
   config.origins = parseOrigins(merged.origins)
   config.auths = parseAuths(merged.auths, 'auths')
   const authFile = str('registryAuth')

@@ -26,6 +26,10 @@ import { readPeersFile, seedAddrs } from './peers-file.js'
 import { DaemonMetrics } from './metrics.js'
 import { createRegistryMirror, LevelTagStore, PeerTags, type Mirror, type MirrorSwarm, type ServedEvent } from '../registry/index.js'
 import { OriginClient } from '../registry/origin/index.js'
+import { ThreatFeedStore } from '../threat/feeds/store.js'
+import { QuarantinedError, ThreatGuard } from '../threat/guard/index.js'
+import { FEEDS_DIR, SCANS_DIR, ScanCache, type ImageRegistry } from '../threat/scan/index.js'
+import { ThreatService } from '../threat/service.js'
 
 export interface DaemonComponents {
   logger: Logger
@@ -49,6 +53,10 @@ export class Daemon implements DaemonApi {
   server!: ExchangeServer
   fetcher!: Fetcher
   members!: Members
+  /** Threat feeds, scans and quarantine (undefined with `--threat off`). */
+  threat: ThreatService | undefined
+  guard: ThreatGuard | undefined
+  private unwatchStore: (() => void) | undefined
   /** The registry mirror containerd pulls through (null when configured off). */
   mirror: Mirror | null = null
   readonly origins: OriginClient
@@ -121,6 +129,7 @@ export class Daemon implements DaemonApi {
     const peersFile = config.peers != null ? await readPeersFile(config.peers) : undefined
     this.bootstrapAddrs = [...(peersFile != null ? seedAddrs(peersFile) : []), ...config.bootstrap]
     await this.bootstrap()
+    if (config.threat) await this.startThreat()
     if (config.mirror != null) {
       await this.tags.start()
       // Answers peers whatever this host's own tag-fallback setting (the mirror decides whether to ask).
@@ -140,6 +149,7 @@ export class Daemon implements DaemonApi {
         referrerOrigin: this.origins,
         ...(this.peerTags != null ? { peerTags: this.peerTags } : {}),
         hasher: this.hasher,
+        ...(this.guard != null ? { guard: this.guard } : {}),
         usage: this.usageLog,
         onServed: event => {
           this.prometheus.served(event)
@@ -165,6 +175,9 @@ export class Daemon implements DaemonApi {
     this.state = 'stopping'
     clearInterval(this.bootstrapTimer)
     await this.mirror?.stop()
+    this.unwatchStore?.()
+    this.guard?.stop()
+    await this.threat?.close()
     await this.peerTags?.stop()
     await this.origins.close()
     await this.tags.stop()
@@ -176,6 +189,45 @@ export class Daemon implements DaemonApi {
     await this.store.stop()
     await this.hasher.stop()
     this.state = 'stopped'
+  }
+
+  /** Feeds in `<data>/threat`, scans in `<data>/scans`, and the guard over the store. */
+  private async startThreat (): Promise<void> {
+    const { config } = this
+    const log = this.components.logger
+    const feeds = await ThreatFeedStore.open({ path: join(config.data, FEEDS_DIR), logger: log.child({ component: 'shoal:threat:feeds' }) })
+    const cache = new ScanCache({ dir: join(config.data, SCANS_DIR) })
+    await cache.start()
+    const guard = new ThreatGuard({
+      store: this.store,
+      lookup: feeds,
+      cache,
+      logger: log.child({ component: 'shoal:threat:guard' }),
+      hasMalwareFeed: async () => feeds.list().some(f => f.kind === 'malware')
+    }, { block: config.threatBlock })
+    await guard.start()
+    const store = this.store
+    this.guard = guard
+    this.threat = new ThreatService({
+      feeds,
+      cache,
+      guard,
+      registry: this.scanRegistry(),
+      heldBlobs: async function * () { for await (const b of store.listBlobs()) if (b.complete) yield b.digest },
+      logger: log.child({ component: 'shoal:threat' })
+    })
+    // Blobs stored whole by `shoal add` are scanned in the background; the mirror judges its own.
+    this.unwatchStore = store.on('index:added', ({ digest }) => { guard.enqueue(digest) })
+  }
+
+  /** Images to scan: layers from the store when held, else from their registry. */
+  private scanRegistry (): ImageRegistry {
+    return {
+      getManifest: async (host, repo, ref, options) => await this.origins.getManifest(host, repo, ref, options),
+      getBlob: async (host, repo, digest, options) => await this.store.hasBlob(digest)
+        ? { body: this.store.readBlob(digest, options) }
+        : await this.origins.getBlob(host, repo, digest, options)
+    }
   }
 
   private async bootstrap (): Promise<void> {
@@ -311,9 +363,16 @@ export class Daemon implements DaemonApi {
   async fetch (digest: string, options: { signal?: AbortSignal }): Promise<FetchResult> {
     if (!isDigest(digest)) throw new InvalidDigestError(`not a sha256 digest: ${JSON.stringify(digest).slice(0, 100)}`)
     // Concurrent requests for one blob share one fetch; a caller's abort does not cancel it for the others.
+    const quarantined = await this.guard?.quarantined(digest)
+    if (quarantined != null) throw new QuarantinedError(digest, quarantined.reason)
     let p = this.inflight.get(digest)
     if (p == null) {
-      p = this.fetcher.fetch(digest).finally(() => { this.inflight.delete(digest) })
+      p = this.fetcher.fetch(digest).then(async result => {
+        // Judged before the fetch is reported done when the guard gates (a refused blob is deleted again).
+        if (this.guard?.gating === true) await this.guard.admit(digest)
+        else this.guard?.enqueue(digest)
+        return result
+      }).finally(() => { this.inflight.delete(digest) })
       this.inflight.set(digest, p)
     }
     if (options.signal == null) return await p

@@ -42,6 +42,11 @@ export class DaemonMetrics {
     total('shoal_exchange_sent_bytes_total', 'Shard bytes sent to peers.', () => sum(d, 'sentBytes'))
     total('shoal_exchange_received_bytes_total', 'Shard bytes received from peers.', () => sum(d, 'receivedBytes'))
     total('shoal_verification_failures_total', 'Shards, indexes or blobs from peers that failed verification.', () => d.stats.verificationFailures)
+    gauge('shoal_threat_scan_queue', 'Stored blobs waiting for a background threat scan.', () => d.guard?.queueLength ?? 0)
+    total('shoal_threat_scans_total', 'Blobs scanned (inventoried, or judged again after a feed change).', () => d.guard?.stats.scanned ?? 0)
+    total('shoal_threat_scan_dropped_total', 'Blobs not queued for a background scan because the queue was full (scanned when next served).', () => d.guard?.stats.dropped ?? 0)
+    total('shoal_threat_scan_failed_total', 'Background threat scans that failed (logged with the reason).', () => d.guard?.stats.failed ?? 0)
+    total('shoal_threat_quarantined_total', 'Blobs put in quarantine (known malware, or a block level): deleted, never served or announced again.', () => d.guard?.stats.quarantined ?? 0)
     total('shoal_mirror_errors_total', 'Registry mirror requests answered with an error.', () => d.mirror?.stats.errors ?? 0)
     new Counter({
       name: 'shoal_artifact_lookups_total',

@@ -7,17 +7,21 @@
  * against the advisories' affected ranges, in each ecosystem's own version
  * order) and a score per layer (score.ts documents the formula).
  *
- * What exists: version comparison (`version/`), OSV record parsing and range
- * evaluation (`osv/`), the KEV, EPSS and malware-list parsers (`feeds/`),
- * the streaming layer inventory (`inventory/`), matching (`match.ts`) and the
- * score (`score.ts`). Still to come: storing
- * feeds in the daemon, the CLI (`shoal threat ...`), quarantine of malware in
- * the mirror, and scanning layers as they are stored. This module is the
+ * Then the parts that use them: the feed store (`feeds/store.ts`, the
+ * daemon's LevelDB in `<data>/threat`, answering `ThreatLookup`), scans of
+ * layers and images (`scan/`), the guard that keeps known malware out of
+ * circulation (`guard/`), and `ThreatService`, the operations behind
+ * `shoal threat` and the admin API. This module is the
  * package's `shoal/threat` entry point.
  */
 export * from './version/index.js'
 export { parseOsvRecord, isAffected, fixedVersion, InvalidOsvRecordError, type OsvRecord, type OsvAffected, type OsvRange, type RangeEvent } from './osv/index.js'
+export { cvssBaseScore, bestCvss, MAX_CVSS_VECTOR_LENGTH, CVSS_CACHE_ENTRIES, type CvssVersion, type CvssScore, type CvssRating } from './cvss.js'
 export * from './feeds/index.js'
+export { MemoryThreatLookup, type ThreatLookup, type Advisory } from './lookup.js'
 export { inventoryLayer, applyWhiteouts, readTar, type LayerInventory, type ImageInventory } from './inventory/index.js'
 export { buildThreatDb, matchPackages, scoreFindings, recordKey, type Finding, type InstalledPackage, type ThreatDb } from './match.js'
 export { layerThreatScore, findingWeight, severityOf, NOT_IN_KEV_FACTOR, UNKNOWN_SEVERITY, type ScoredFinding } from './score.js'
+export { ThreatService, type ThreatServiceComponents } from './service.js'
+export { scanImage, scanLayer, resolveTarget, ScanCache, type ImageScan, type LayerScan } from './scan/index.js'
+export { ThreatGuard, QuarantinedError, parseBlockLevels, type BlockLevel } from './guard/index.js'

@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import pino from 'pino'
 import { TestSwarm, randomBytes } from '../utils/nodes.js'
 import { startMirror } from '../utils/mirror.js'
@@ -11,7 +11,7 @@ import { gzip, tar } from '../threat/inventory/tar-writer.js'
 
 const logger = pino({ level: 'silent' })
 
-async function setup (t: Tap.Test, init: { judgeBeforeHeadersMaxBytes?: number } = {}) {
+async function setup (t: Test, init: { judgeBeforeHeadersMaxBytes?: number } = {}) {
   const swarm = new TestSwarm()
   t.teardown(async () => { await swarm.teardown() })
   const node = await swarm.spawn('a')

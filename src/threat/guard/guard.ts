@@ -54,7 +54,7 @@ export class ThreatGuard {
   readonly #queue: string[] = []
   /** Queued or being scanned in the background. */
   readonly #queued = new Set<string>()
-  readonly #running = new Map<string, Promise<LayerScan>>()
+  readonly #admitting = new Map<string, Promise<LayerScan>>()
   readonly #listeners = new Set<QuarantineListener>()
   readonly #controller = new AbortController()
   #workers = 0
@@ -110,6 +110,19 @@ export class ThreatGuard {
    * Throws QuarantinedError when it fails; the blob is then deleted.
    */
   async admit (digest: string, signal?: AbortSignal): Promise<LayerScan> {
+    // One admission per blob at a time: the mirror and the background queue may ask together.
+    const running = this.#admitting.get(digest)
+    if (running != null) return await running
+    const job = this.#admit(digest, signal)
+    this.#admitting.set(digest, job)
+    try {
+      return await job
+    } finally {
+      this.#admitting.delete(digest)
+    }
+  }
+
+  async #admit (digest: string, signal?: AbortSignal): Promise<LayerScan> {
     const q = await this.quarantined(digest)
     if (q != null) throw new QuarantinedError(digest, q.reason)
     const scan = await this.#judge(digest, signal)
@@ -164,26 +177,16 @@ export class ThreatGuard {
     const { cache } = this.components
     const cached = await cache.getScan(digest)
     if (cached != null && cached.generation === this.#generation) return cached
-    const running = this.#running.get(digest)
-    if (running != null) return await running
-    const job = (async () => {
-      let inventory = await cache.getInventory(digest)
-      if (inventory == null) {
-        inventory = await inventoryOf(this.components.store.readBlob(digest, { ...(signal != null ? { signal } : {}) }), { ...(signal != null ? { signal } : {}) })
-        if (inventory.error != null) this.components.logger.warn({ digest, error: inventory.error }, 'layer could not be read to its end; judged on what was read')
-        await cache.putInventory(digest, inventory)
-      }
-      const scan = await assessLayer(inventory, this.components.lookup, digest)
-      await cache.putScan(digest, scan)
-      this.stats.scanned++
-      return scan
-    })()
-    this.#running.set(digest, job)
-    try {
-      return await job
-    } finally {
-      this.#running.delete(digest)
+    let inventory = await cache.getInventory(digest)
+    if (inventory == null) {
+      inventory = await inventoryOf(this.components.store.readBlob(digest, { ...(signal != null ? { signal } : {}) }), { ...(signal != null ? { signal } : {}) })
+      if (inventory.error != null) this.components.logger.warn({ digest, error: inventory.error }, 'layer could not be read to its end; judged on what was read')
+      await cache.putInventory(digest, inventory)
     }
+    const scan = await assessLayer(inventory, this.components.lookup, digest)
+    await cache.putScan(digest, scan)
+    this.stats.scanned++
+    return scan
   }
 
   async #quarantine (digest: string, reason: string, scan: LayerScan): Promise<void> {

@@ -14,3 +14,6 @@ export const SCAN_MAX_LAYERS = 256
 export const SCAN_MAX_MANIFEST_BYTES = 4 * MiB
 /** Most files of one layer whose paths and digests are cached (the rest are still checked when scanned). */
 export const SCAN_CACHE_MAX_FILES = 1_000_000
+/** The feed store's and the scan cache's directories under the daemon's data directory. */
+export const FEEDS_DIR = 'threat'
+export const SCANS_DIR = 'scans'

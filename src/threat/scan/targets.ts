@@ -1,6 +1,7 @@
 /**
  * What a user names, as layers to scan: a layer file (tar, tar+gzip,
- * tar+zstd), an OCI image layout directory, or an image reference
+ * tar+zstd), an OCI image layout directory (`DIR`, or `DIR:TAG` for one of
+ * several images in it), or an image reference
  * (`[HOST/]NAME[:TAG|@DIGEST]`) fetched through an `ImageRegistry` (the
  * origin client, or the daemon's store first and then the origin). An image
  * index resolves to the platform asked for (default linux/amd64, else the
@@ -34,7 +35,10 @@ export interface ResolveOptions {
   signal?: AbortSignal
 }
 
-interface Descriptor { mediaType?: string, digest: string, size?: number, platform?: { os?: string, architecture?: string, variant?: string } }
+interface Descriptor { mediaType?: string, digest: string, size?: number, platform?: { os?: string, architecture?: string, variant?: string }, annotations?: Record<string, string> }
+
+/** The annotation an OCI layout's index.json tags its images with. */
+const REF_NAME = 'org.opencontainers.image.ref.name'
 interface ManifestDoc { mediaType?: string, manifests?: Descriptor[], layers?: Descriptor[] }
 
 const DIGEST_RE = /^sha256:[a-f0-9]{64}$/
@@ -44,7 +48,13 @@ export async function resolveTarget (target: string, options: ResolveOptions = {
   if (st?.isFile() === true) {
     return { target, kind: 'layer', layers: [{ open: () => createReadStream(target) }] }
   }
-  if (st?.isDirectory() === true) return await ociLayout(target, options)
+  if (st?.isDirectory() === true) return await ociLayout(target, undefined, options)
+  // `DIR:TAG` names one image of a layout holding several (skopeo's `oci:DIR:TAG`).
+  const colon = target.lastIndexOf(':')
+  if (colon > 0) {
+    const dir = target.slice(0, colon)
+    if ((await stat(dir).catch(() => undefined))?.isDirectory() === true) return await ociLayout(dir, target.slice(colon + 1), options)
+  }
   if (options.registry == null) throw new ScanTargetError(`${target} is neither a file, an OCI layout directory, nor (with no registry to ask) an image that can be fetched`)
   let image
   try {
@@ -74,7 +84,7 @@ export async function resolveTarget (target: string, options: ResolveOptions = {
   }
 }
 
-async function ociLayout (dir: string, options: ResolveOptions): Promise<ResolvedTarget> {
+async function ociLayout (dir: string, tag: string | undefined, options: ResolveOptions): Promise<ResolvedTarget> {
   const blobPath = (digest: string): string => {
     if (!DIGEST_RE.test(digest)) throw new ScanTargetError(`${dir}: descriptor digest ${JSON.stringify(digest)} is not a sha256 digest`)
     return join(dir, 'blobs', 'sha256', digest.slice('sha256:'.length))
@@ -87,6 +97,14 @@ async function ociLayout (dir: string, options: ResolveOptions): Promise<Resolve
   }
   let doc = await read(join(dir, 'index.json'), 'index.json')
   let digest: string | undefined
+  if (tag != null) {
+    const named = (doc.manifests ?? []).filter(m => m.annotations?.[REF_NAME] === tag)
+    if (named.length === 0) {
+      const tags = (doc.manifests ?? []).map(m => m.annotations?.[REF_NAME]).filter((n): n is string => n != null)
+      throw new ScanTargetError(`${dir} has no image tagged ${JSON.stringify(tag)} (it has ${tags.length > 0 ? tags.join(', ') : 'no tags'})`)
+    }
+    doc = { manifests: named }
+  }
   // An index may point at another index (a multi-arch image inside a layout).
   for (let depth = 0; doc.manifests != null; depth++) {
     if (depth > 4) throw new ScanTargetError(`${dir}: indexes nest more than 4 deep`)

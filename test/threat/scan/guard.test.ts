@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import pino from 'pino'
 import { createMemoryStore } from '../../../src/store/index.js'
 import { MemoryThreatLookup } from '../../../src/threat/lookup.js'
@@ -8,7 +8,7 @@ import { EICAR_SHA256, OPENSSL_RECORD, chunks, debianLayer, eicarLayer } from '.
 
 const logger = pino({ level: 'silent' })
 
-async function setup (t: Tap.Test, opts: { malware?: boolean, block?: BlockLevel[], queueLength?: number } = {}) {
+async function setup (t: Test, opts: { malware?: boolean, block?: BlockLevel[], queueLength?: number } = {}) {
   const store = createMemoryStore()
   await store.start()
   t.teardown(async () => { await store.stop() })
