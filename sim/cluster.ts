@@ -41,17 +41,23 @@ export interface ClusterInit {
   env?: NodeJS.ProcessEnv
   /** Extra node flags for every daemon, e.g. `--cpu-prof`. */
   nodeArgs?: string[]
+  /** The script that runs a daemon, with its arguments before the daemon's options. @default [bin/shoal.js, 'daemon'] */
+  entry?: string[]
+  /** How long a daemon may take to answer on its admin socket. @default 20 s */
+  startTimeoutMs?: number
 }
 
 export class Cluster {
   readonly nodes: NodeHandle[] = []
+  /** Every process started, answering yet or not: teardown stops them all. */
+  private readonly processes = new Set<ChildProcess>()
   private dir = ''
   private ownsDir = false
 
   constructor (private readonly init: ClusterInit = {}) {}
 
   /** Start one daemon. With `bootstrap`, it dials those addresses at start. */
-  async spawn (name: string, opts: { region?: string, bootstrap?: string[], args?: string[] } = {}): Promise<NodeHandle> {
+  async spawn (name: string, opts: { region?: string, bootstrap?: string[], args?: string[], listen?: string, entryArgs?: string[] } = {}): Promise<NodeHandle> {
     if (this.dir === '') {
       if (this.init.dir != null) { this.dir = this.init.dir; await mkdir(this.dir, { recursive: true }) } else { this.dir = await mkdtemp(join(tmpdir(), 'shoal-cluster-')); this.ownsDir = true }
     }
@@ -61,17 +67,18 @@ export class Cluster {
     const logFile = join(dataDir, 'daemon.log')
     const args = [
       ...(this.init.nodeArgs ?? []),
-      '--import', resolve(dirname(SHOAL_BIN), '../dist/src/polyfill.js'), SHOAL_BIN, 'daemon',
-      '--data', dataDir, '--admin', socket, '--listen', '/ip4/127.0.0.1/tcp/0', '--mirror', '127.0.0.1:0',
+      '--import', resolve(dirname(SHOAL_BIN), '../dist/src/polyfill.js'), ...(this.init.entry ?? [SHOAL_BIN, 'daemon']), ...(opts.entryArgs ?? []),
+      '--data', dataDir, '--admin', socket, '--listen', opts.listen ?? '/ip4/127.0.0.1/tcp/0', '--mirror', '127.0.0.1:0',
       '--region', opts.region ?? 'local', '--log-level', this.init.logLevel ?? 'info',
       ...(opts.bootstrap ?? []).flatMap(b => ['--bootstrap', b]),
       ...(this.init.args ?? []), ...(opts.args ?? [])
     ]
     const child = spawnProcess(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...this.init.env } })
+    this.processes.add(child)
     const log = createWriteStream(logFile)
     child.stderr?.pipe(log)
     const admin = new AdminClient(socket)
-    const status = await waitForStatus(admin, child, name, logFile)
+    const status = await waitForStatus(admin, child, name, logFile, this.init.startTimeoutMs)
     const addr = `${status.listen.find(a => a.includes('/tcp/')) ?? status.listen[0]}`
     const handle: NodeHandle = { name, dataDir, socket, logFile, process: child, admin, status, mirror: status.mirror ?? '', addr: addr.includes('/p2p/') ? addr : `${addr}/p2p/${status.peerId}` }
     this.nodes.push(handle)
@@ -104,14 +111,15 @@ export class Cluster {
   }
 
   async teardown (opts: { keep?: boolean } = {}): Promise<void> {
-    await Promise.all(this.nodes.map(async n => {
-      if (n.process.exitCode != null || n.process.signalCode != null) return
-      const exited = new Promise(resolve => n.process.once('exit', resolve))
-      n.process.kill('SIGTERM')
-      const t = setTimeout(() => n.process.kill('SIGKILL'), 5000)
+    await Promise.all([...this.processes].map(async p => {
+      if (p.exitCode != null || p.signalCode != null) return
+      const exited = new Promise(resolve => p.once('exit', resolve))
+      p.kill('SIGTERM')
+      const t = setTimeout(() => p.kill('SIGKILL'), 5000)
       await exited
       clearTimeout(t)
     }))
+    this.processes.clear()
     this.nodes.length = 0
     if (this.ownsDir && opts.keep !== true) await rm(this.dir, { recursive: true, force: true })
   }

@@ -6,6 +6,7 @@
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromString } from '@libp2p/peer-id'
 import type { Logger } from 'pino'
 import { createNode, type NodeInit, type ShoalLibp2p } from '../node/create.js'
 import { loadOrCreatePeerKey } from '../node/keys.js'
@@ -18,10 +19,11 @@ import {
   type FetchResult, type OriginSource
 } from '../exchange/index.js'
 import type { AddResult, BlobRow, DaemonApi, DaemonStatus, PeerRow, ShardRow } from './api.js'
-import { ADMIN_SOCKET_FILE, BOOTSTRAP_RETRY_MS, MAX_PROVIDER_LOOKUPS } from './constants.js'
+import { ADMIN_SOCKET_FILE, BOOTSTRAP_RETRY_MS, MAX_PROVIDER_LOOKUPS, ORIGIN_FOLLOW_MAX_WAIT_MS } from './constants.js'
 import type { DaemonConfig } from './config.js'
 import { createLevelUsageLog, type UsageEvent, type UsageLog } from '../usage/index.js'
 import { Members } from './members.js'
+import { OriginClaims } from './origin-claims.js'
 import { readPeersFile, seedAddrs } from './peers-file.js'
 import { DaemonMetrics } from './metrics.js'
 import { createRegistryMirror, LevelTagStore, PeerTags, type Mirror, type MirrorSwarm, type ServedEvent } from '../registry/index.js'
@@ -53,6 +55,8 @@ export class Daemon implements DaemonApi {
   server!: ExchangeServer
   fetcher!: Fetcher
   members!: Members
+  private claims!: OriginClaims
+  private exchangeClient!: ExchangeClient
   /** Threat feeds, scans and quarantine (undefined with `--threat off`). */
   threat: ThreatService | undefined
   guard: ThreatGuard | undefined
@@ -111,6 +115,7 @@ export class Daemon implements DaemonApi {
     )
     this.server = new ExchangeServer({ registrar: this.node, isConnected: peer => this.node.getConnections().some(c => c.remotePeer.toString() === peer && c.status === 'open'), store: this.store, logger: log.child({ component: 'shoal:exchange:server' }), traffic: this.traffic, incoming: this.incoming })
     const client = new ExchangeClient({ dialer: this.node, stats: this.stats, traffic: this.traffic })
+    this.exchangeClient = client
     this.fetcher = new Fetcher(
       { client, routing: this.routing, store: this.store, stats: this.stats, incoming: this.incoming, logger: log.child({ component: 'shoal:exchange:fetch' }) },
       components.origin != null ? { origin: components.origin } : {}
@@ -123,9 +128,11 @@ export class Daemon implements DaemonApi {
         return { peerId: this.peerId, region: config.region, capacityBytes: Number.isFinite(s.capacityBytes) ? s.capacityBytes : null, usedBytes: s.usedBytes }
       }
     })
+    this.claims = new OriginClaims({ pubsub: this.node.services.pubsub, logger: log.child({ component: 'shoal:registry:claims' }), selfId: () => this.peerId })
     await this.server.start()
     await this.routing.start()
     this.members.start()
+    this.claims.start()
     const peersFile = config.peers != null ? await readPeersFile(config.peers) : undefined
     this.bootstrapAddrs = [...(peersFile != null ? seedAddrs(peersFile) : []), ...config.bootstrap]
     await this.bootstrap()
@@ -182,6 +189,7 @@ export class Daemon implements DaemonApi {
     await this.origins.close()
     await this.tags.stop()
     this.members.stop()
+    this.claims.stop()
     await this.routing.stop()
     await this.server.stop()
     await this.node.stop()
@@ -261,7 +269,19 @@ export class Daemon implements DaemonApi {
       penalise: (peer, reason) => {
         this.components.logger.warn({ peer, reason }, 'penalising a peer')
         this.stats.penalise(peer)
-      }
+      },
+      followOrigin: async (digest, options) => {
+        const peer = await this.claims.waitDone(digest, ORIGIN_FOLLOW_MAX_WAIT_MS, options.signal)
+        if (peer == null) return undefined
+        try {
+          const index = await this.exchangeClient.getIndex(peerIdFromString(peer), digest, { ...(options.signal != null ? { signal: options.signal } : {}) })
+          return index != null ? { index, peer } : undefined
+        } catch (err) {
+          this.components.logger.debug({ peer, digest, err: (err as Error).message }, 'the origin fetcher did not give its index')
+          return undefined
+        }
+      },
+      claimOrigin: (digest, done) => { this.claims.announce(digest, done) }
     }
   }
 

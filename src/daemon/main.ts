@@ -5,9 +5,10 @@
 import { pino } from 'pino'
 import { createAdminServer } from '../admin/index.js'
 import { ConfigError, DAEMON_USAGE, loadConfig } from './config.js'
-import { Daemon, adminSocketPath } from './daemon.js'
+import { Daemon, adminSocketPath, type DaemonComponents } from './daemon.js'
 
-export async function runDaemon (argv: string[], io: { stdout?: NodeJS.WritableStream, stderr?: NodeJS.WritableStream } = {}): Promise<number> {
+/** `components`: what an embedder injects (the simulator's shaped transports); the CLI passes none. */
+export async function runDaemon (argv: string[], io: { stdout?: NodeJS.WritableStream, stderr?: NodeJS.WritableStream } = {}, components: Omit<DaemonComponents, 'logger'> = {}): Promise<number> {
   const stdout = io.stdout ?? process.stdout
   const stderr = io.stderr ?? process.stderr
   let config
@@ -19,7 +20,7 @@ export async function runDaemon (argv: string[], io: { stdout?: NodeJS.WritableS
   }
   if (config === 'help') { stdout.write(DAEMON_USAGE + '\n'); return 0 }
   const logger = pino({ name: 'shoal', level: config.logLevel }, pino.destination(2))
-  const daemon = new Daemon(config, { logger })
+  const daemon = new Daemon(config, { ...components, logger })
   const admin = adminTarget(adminSocketPath(config))
   const server = createAdminServer(daemon, { ...admin, logger: logger.child({ component: 'shoal:admin' }) })
   try {

@@ -1,7 +1,9 @@
 /**
  * Blobs for the mirror: served from the store when every shard is local;
  * otherwise assembled just in time by a `BlobJob`, shared by all concurrent
- * requests for the blob. With a shard index (local, or from a peer) the
+ * requests for the blob. A blob another host is already streaming from the
+ * origin is waited for and then taken from the swarm (one origin copy per
+ * blob for the swarm, not per host). With a shard index (local, or from a peer) the
  * fetch scheduler pulls the missing shards from peers in blob order, and
  * from the origin by `Range` for shards nobody has. Without one, the blob
  * streams from the origin while it is chunked, stored and announced shard by
@@ -125,7 +127,8 @@ export class BlobService {
     const { swarm, origin, store, logger } = this.components
     const { digest } = job
     const signal = this.controller.signal
-    const found = known ?? await swarm.findIndex(digest, { signal, timeoutMs: PEER_INDEX_TIMEOUT_MS })
+    // An index from a peer; else, when another host is already streaming it from the origin, the one it makes.
+    const found = known ?? await swarm.findIndex(digest, { signal, timeoutMs: PEER_INDEX_TIMEOUT_MS }) ?? await swarm.followOrigin?.(digest, { signal })
     if (found != null) {
       job.setIndex(found.index.shards, found.index.size)
       const host = target.host
@@ -152,6 +155,7 @@ export class BlobService {
       throw new BlobUnknownError(`blob ${digest} is not held by this host or its peers${target.host == null ? ', and the request names no origin (containerd adds ?ns=HOST; or set the daemon\'s default origin)' : ''}`)
     }
     // Nobody has it: stream it from the origin, cutting and storing shards as they pass.
+    swarm.claimOrigin?.(digest, false)
     const { sizeBytes, body } = await origin.getBlob(target.host, target.name, digest, { signal })
     job.setSize(sizeBytes)
     const index = await store.addBlob(body, {
@@ -165,6 +169,7 @@ export class BlobService {
     })
     if (index.size !== sizeBytes) logger.warn({ digest, declared: sizeBytes, got: index.size }, 'origin declared a different blob size')
     swarm.provide(digestToCid(digest))
+    swarm.claimOrigin?.(digest, true)
   }
 
   /** Stream a blob (or a range of it) in order, each piece tagged with where it came from. */

@@ -23,6 +23,14 @@ export interface MirrorSwarm {
   provide (cid: CID, priority?: 'high' | 'low'): void
   /** A peer gave us data that failed a check. */
   penalise (peer: string, reason: string): void
+  /**
+   * When another host is streaming this blob from the origin, wait for it to
+   * finish and return the index it made (and who has the shards). Undefined
+   * when nobody is, or the wait runs out: then fetch from the origin.
+   */
+  followOrigin? (digest: string, options: { signal?: AbortSignal }): Promise<{ index: ShardIndex, peer: string } | undefined>
+  /** Tell the swarm this host is streaming a blob from the origin (`done` false) or has it whole (true). */
+  claimOrigin? (digest: string, done: boolean): void
 }
 
 /** Where an origin request goes: the registry host and the repository on it. */
