@@ -257,11 +257,18 @@ export class Daemon implements DaemonApi {
       findIndex: async (digest, options) => {
         const timeout = AbortSignal.timeout(options.timeoutMs ?? 5000)
         const signal = options.signal != null ? AbortSignal.any([options.signal, timeout]) : timeout
+        // The deadline is kept even when a DHT query is slow to notice its abort (dials in flight).
+        let timer: NodeJS.Timeout | undefined
+        const deadline = new Promise<undefined>(resolve => { timer = setTimeout(() => { resolve(undefined) }, options.timeoutMs ?? 5000) })
+        const started = performance.now()
         try {
-          return await this.fetcher.findIndex(digest, { signal })
+          return await Promise.race([this.fetcher.findIndex(digest, { signal }), deadline])
         } catch (err) {
           if (options.signal?.aborted === true) throw err
           return undefined
+        } finally {
+          clearTimeout(timer)
+          this.components.logger.debug({ digest, ms: Math.round(performance.now() - started) }, 'index lookup')
         }
       },
       fetch: async (digest, options) => await this.fetcher.fetch(digest, options),

@@ -127,8 +127,9 @@ export class BlobService {
     const { swarm, origin, store, logger } = this.components
     const { digest } = job
     const signal = this.controller.signal
-    // An index from a peer; else, when another host is already streaming it from the origin, the one it makes.
-    const found = known ?? await swarm.findIndex(digest, { signal, timeoutMs: PEER_INDEX_TIMEOUT_MS }) ?? await swarm.followOrigin?.(digest, { signal })
+    // A host known (by its gossiped claim) to be streaming the blob from the origin, or to have just done so,
+    // gives its index without a DHT lookup; else a provider from the DHT.
+    const found = known ?? await swarm.followOrigin?.(digest, { signal }) ?? await swarm.findIndex(digest, { signal, timeoutMs: PEER_INDEX_TIMEOUT_MS })
     if (found != null) {
       job.setIndex(found.index.shards, found.index.size)
       const host = target.host

@@ -24,8 +24,13 @@ export const HEADERS_TIMEOUT_MS = 10 * second
 export const TAG_CACHE_MS = 30 * second
 /** Tag resolutions remembered (in memory; the last known one of each is also kept on disk). */
 export const TAG_CACHE_ENTRIES = 4096
-/** How long to look for a blob's index among peers before going to the origin. */
-export const PEER_INDEX_TIMEOUT_MS = 3 * second
+/**
+ * How long the mirror looks for a peer's index of a blob before going to the
+ * origin. Kept short: a lookup that finds a provider takes a few round
+ * trips, and blobs being fetched right now are found at once through origin
+ * claims; every new blob pays this wait before its first byte.
+ */
+export const PEER_INDEX_TIMEOUT_MS = 1 * second
 /** How long to wait for peers' answers about a tag when the origin is unreachable. */
 export const PEER_TAG_TIMEOUT_MS = 3 * second
 
