@@ -16,7 +16,8 @@ import type { WorkloadPlan } from '../workload/index.js'
 import { pullImage } from './pull-client.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const CHILD = resolve(here, 'daemon-child.js')
+/** The compiled child, from dist/sim/run/ or (tests run the sources) sim/run/. */
+const CHILD = here.includes('dist') ? resolve(here, 'daemon-child.js') : resolve(here, '../../dist/sim/run/daemon-child.js')
 /** Daemons started at once. */
 const SPAWN_BATCH = 3
 /** Origin egress samples for the chart. */
