@@ -29,7 +29,7 @@ against the same workload pulled straight from the origin, and writes
 sim-out/<scenario>-<seed>/ (report.json, report.md, SVG charts).
 
 Scenarios:
-  default         rollout, then catalog (about 3 minutes)
+  default         rollout, then catalog (about 5 minutes on 2 cores)
   rollout         every host pulls one 32 MiB, 6-layer image within 10 s
   catalog         images shaped like the Docker Hub catalog (../shared/data/catalog,
                   or a synthetic one with its published statistics), scaled

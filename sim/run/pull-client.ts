@@ -53,7 +53,10 @@ async function get (url: string, headers: Record<string, string>, signal: AbortS
   return { status: res.statusCode, body: res.body as unknown as AsyncIterable<Uint8Array> & { text: () => Promise<string>, dump: () => Promise<void> } }
 }
 
-export async function pullImage (target: PullTarget, signal: AbortSignal = AbortSignal.timeout(PULL_TIMEOUT_MS)): Promise<PullResult> {
+export async function pullImage (target: PullTarget, outer: AbortSignal = AbortSignal.timeout(PULL_TIMEOUT_MS)): Promise<PullResult> {
+  // One failed blob fails the pull: the other blobs' requests stop with it.
+  const failed = new AbortController()
+  const signal = AbortSignal.any([outer, failed.signal])
   const qs = target.ns != null ? `?ns=${encodeURIComponent(target.ns)}` : ''
   const blobs: string[] = []
   let bytes = 0
@@ -74,9 +77,17 @@ export async function pullImage (target: PullTarget, signal: AbortSignal = Abort
         blobs.push(digest)
       }
     }
-    await Promise.all(Array.from({ length: Math.min(PULL_CONCURRENCY, wanted.length) }, worker))
+    await Promise.all(Array.from({ length: Math.min(PULL_CONCURRENCY, wanted.length) }, async () => {
+      try {
+        await worker()
+      } catch (err) {
+        failed.abort(err)
+        throw err
+      }
+    }))
     return { ok: true, bytes, blobs }
   } catch (err) {
-    return { ok: false, bytes, blobs, error: (err as Error).message }
+    const first = failed.signal.aborted ? failed.signal.reason as Error : err as Error
+    return { ok: false, bytes, blobs, error: first.message }
   }
 }
