@@ -15,7 +15,7 @@ t.test('the documented defaults are the constants', async t => {
   const doc = await readFile(new URL('../../../src/predict/priority/index.ts', import.meta.url), 'utf8')
   const found = [...doc.matchAll(/@default ([A-Z_]+) \((-?[\d.]+)\)/g)]
   t.ok(found.length >= 4)
-  for (const [, name, value] of found) t.equal(String((constants as Record<string, unknown>)[name!]), value, name)
+  for (const [, name, value] of found) t.equal(String((constants as Record<string, unknown>)[name!]), value, String(name))
 })
 
 t.test('usage is log-scaled against the round\'s busiest layer', async t => {
