@@ -17,6 +17,7 @@ import { indexCommand } from './shard-index.js'
 import { peersCommand } from './peers.js'
 import { shardsCommand } from './shards.js'
 import { statusCommand } from './status.js'
+import { predictCommand } from './predict.js'
 import { threatCommand } from './threat.js'
 import { usageCommand } from './usage.js'
 
@@ -36,6 +37,7 @@ const COMMANDS: Record<string, { run: Command, summary: string }> = {
   fetch: { run: fetchCommand, summary: 'fetch a blob through the swarm; --out copies it to a file' },
   usage: { run: usageCommand, summary: 'usage tail: what the mirror served and where the bytes came from' },
   index: { run: indexCommand, summary: 'index push|show: an image\'s shard index as an OCI referrer at its registry' },
+  predict: { run: predictCommand, summary: 'predict eval|gen-trace: replay traces through the cache policies; synthetic traces' },
   threat: { run: threatCommand, summary: 'threat feeds|scan|score|quarantine: vulnerabilities and malware in layers' },
   containerd: { run: containerdCommand, summary: 'containerd configure: point containerd at the mirror (hosts.toml)' },
   daemon: { run: daemonCommand, summary: 'run the daemon (see shoal daemon --help)' }

@@ -6,6 +6,15 @@
  * the usual heuristic (it ignores size), so "bound" is then approximate.
  * Ties between blobs never requested again go to the least recently used.
  *
+ * `belady-size` is the same oracle weighing size, for request hit ratio
+ * when sizes vary (where plain MIN, blind to size, loses to size-aware
+ * online policies such as GDSF). At each eviction it weighs the
+ * BELADY_SIZE_CANDIDATES cached blobs needed farthest ahead and as many of
+ * the biggest, and evicts the one with the largest (time to its next
+ * request) x size: one big blob goes before several small ones needed as
+ * late. The optimum with sizes is NP-hard; this is a heuristic reference,
+ * not a proof of a bound. With one size it chooses as MIN does.
+ *
  * It reads the future from the trace given at construction, which must be
  * the trace replayed. A request is located by its time: at a request for
  * `blob` at `nowMs`, the blob's occurrences before `nowMs` are passed over
@@ -23,12 +32,22 @@ interface Entry extends HeapEntry {
   /** Index in the trace of the next request for it; Infinity if none. */
   nextUse: number
   seq: number
+  bytes: number
+  /** The entry's place in the biggest-first heap (belady-size). */
+  bySize: SizeNode
 }
+
+interface SizeNode extends HeapEntry {
+  entry: Entry
+}
+
+/** Farthest-needed and biggest blobs `belady-size` weighs at each eviction (each). */
+export const BELADY_SIZE_CANDIDATES = 32
 
 const NONE = -1
 
 export class BeladyPolicy implements EvictionPolicy {
-  readonly name = 'belady'
+  readonly name: 'belady' | 'belady-size'
   private readonly entries = new Map<string, Entry>()
   private readonly heap = new IndexedHeap<Entry>((a, b) => a.nextUse > b.nextUse || (a.nextUse === b.nextUse && a.seq < b.seq))
   private readonly times: Float64Array
@@ -37,8 +56,10 @@ export class BeladyPolicy implements EvictionPolicy {
   /** For each blob, the index of its next occurrence not yet passed, or NONE. */
   private readonly cursor = new Map<string, number>()
   private seq = 0
+  private readonly biggest = new IndexedHeap<SizeNode>((a, b) => a.entry.bytes > b.entry.bytes || (a.entry.bytes === b.entry.bytes && a.entry.seq < b.entry.seq))
 
-  constructor (requests: readonly TraceRequest[]) {
+  constructor (requests: readonly TraceRequest[], private readonly sizeAware = false) {
+    this.name = sizeAware ? 'belady-size' : 'belady'
     const n = requests.length
     this.times = new Float64Array(n)
     this.following = new Int32Array(n).fill(NONE)
@@ -59,16 +80,28 @@ export class BeladyPolicy implements EvictionPolicy {
     this.heap.update(entry)
   }
 
-  onInsert (blob: string, _bytes: number, nowMs: number, cause: 'demand' | 'prefetch'): void {
+  onInsert (blob: string, bytes: number, nowMs: number, cause: 'demand' | 'prefetch'): void {
     if (this.entries.has(blob)) this.onEvict(blob)
     const nextUse = cause === 'demand' ? this.consume(blob, nowMs) : this.peek(blob, nowMs)
-    const entry: Entry = { pos: 0, blob, nextUse, seq: this.seq++ }
+    const entry = { pos: 0, blob, nextUse, seq: this.seq++, bytes } as Entry
+    entry.bySize = { pos: 0, entry }
     this.entries.set(blob, entry)
     this.heap.push(entry)
+    if (this.sizeAware) this.biggest.push(entry.bySize)
   }
 
-  victim (_nowMs: number, protect: ReadonlySet<string>): string | undefined {
-    return this.heap.firstNot(entry => protect.has(entry.blob))?.blob
+  victim (nowMs: number, protect: ReadonlySet<string>): string | undefined {
+    if (!this.sizeAware) return this.heap.firstNot(entry => protect.has(entry.blob))?.blob
+    let best: Entry | undefined
+    let bestCost = -1
+    const weigh = (e: Entry): void => {
+      if (protect.has(e.blob)) return
+      const cost = e.nextUse === Infinity ? Infinity : ((this.times[e.nextUse] as number) - nowMs + 1) * Math.max(1, e.bytes)
+      if (cost > bestCost || (cost === bestCost && best !== undefined && e.seq < best.seq)) { best = e; bestCost = cost }
+    }
+    for (const e of topOf(this.heap, BELADY_SIZE_CANDIDATES + protect.size)) weigh(e)
+    for (const n of topOf(this.biggest, BELADY_SIZE_CANDIDATES + protect.size)) weigh(n.entry)
+    return (best as Entry | undefined)?.blob
   }
 
   onEvict (blob: string): void {
@@ -76,6 +109,7 @@ export class BeladyPolicy implements EvictionPolicy {
     if (entry === undefined) return
     this.entries.delete(blob)
     this.heap.remove(entry)
+    if (this.sizeAware) this.biggest.remove(entry.bySize)
   }
 
   /** The trace index of a cached blob's next request, Infinity if none (tests). */
@@ -110,4 +144,16 @@ export class BeladyPolicy implements EvictionPolicy {
     else this.cursor.set(blob, at)
     return at
   }
+}
+
+/** The first `n` entries in heap order, the heap left as it was: O(n log size). */
+function topOf<T extends HeapEntry> (heap: IndexedHeap<T>, n: number): T[] {
+  const out: T[] = []
+  while (out.length < n) {
+    const e = heap.pop()
+    if (e === undefined) break
+    out.push(e)
+  }
+  for (const e of out) heap.push(e)
+  return out
 }

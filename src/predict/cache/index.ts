@@ -22,8 +22,10 @@
  *   counted with the size they carry.
  *
  * Policies (one file each, every operation O(1) or O(log n) in the number
- * of cached blobs): LRU, LFU, ARC, GDSF and Belady's MIN, the upper bound of
- * demand caching (it reads the future from the trace). Baseline
+ * of cached blobs): LRU, LFU, ARC, GDSF, and Belady's MIN, the reference
+ * of demand caching (it reads the future from the trace), blind to size
+ * (`belady`) or weighing it (`belady-size`, the stronger reference for
+ * request hit ratio when sizes vary; see belady.ts). Baseline
  * prefetchers live in `prefetch/`: none, and manifest -> the blobs that
  * followed it. `evaluate` runs every policy at every cache size, sized as
  * fractions of the trace's unique bytes; `extra` plugs in other policies
@@ -46,8 +48,8 @@ export type { ManifestPrefetcherInit, PrefetcherName } from './prefetch/index.js
 export { ArcPolicy, BeladyPolicy, GdsfPolicy, LfuPolicy, LruPolicy }
 
 export type ManifestMode = 'signal' | 'cache'
-export type PolicyName = 'lru' | 'lfu' | 'arc' | 'gdsf' | 'belady'
-export const POLICY_NAMES: readonly PolicyName[] = ['lru', 'lfu', 'arc', 'gdsf', 'belady']
+export type PolicyName = 'lru' | 'lfu' | 'arc' | 'gdsf' | 'belady' | 'belady-size'
+export const POLICY_NAMES: readonly PolicyName[] = ['lru', 'lfu', 'arc', 'gdsf', 'belady', 'belady-size']
 
 /**
  * An eviction policy: told of every hit, insertion and eviction, it names
@@ -197,7 +199,7 @@ export interface EvaluateOptions {
    * Policies also run with the manifest prefetcher (rows named
    * `<policy>+manifest`) when the trace has manifest requests. Belady is the
    * bound of demand caching, so it is left out by default.
-   * @default the given `policies` except belady
+   * @default the given `policies` except belady and belady-size
    */
   manifestPolicies?: readonly PolicyName[]
   /** Other policies (shoal's own), run at every size after the baselines. */
@@ -226,8 +228,9 @@ export function createPolicy (name: PolicyName, init: PolicyInit): EvictionPolic
     case 'arc': return new ArcPolicy(capacityBytes)
     case 'gdsf': return new GdsfPolicy()
     case 'belady':
-      if (init.requests == null) throw new InvalidCacheOptionError('policy "belady" needs option requests: the trace it will replay')
-      return new BeladyPolicy(init.requests)
+    case 'belady-size':
+      if (init.requests == null) throw new InvalidCacheOptionError(`policy "${name}" needs option requests: the trace it will replay`)
+      return new BeladyPolicy(init.requests, name === 'belady-size')
     default:
       throw new InvalidCacheOptionError(`unknown policy "${String(name)}"; known policies: ${POLICY_NAMES.join(', ')}`)
   }

@@ -128,7 +128,7 @@ export function evaluateOptions (options: EvaluateOptions, requests: readonly Tr
   if (options.maxPrefetchBytesPerRequest !== undefined) nonNegativeInteger('evaluate', 'maxPrefetchBytesPerRequest', options.maxPrefetchBytesPerRequest)
   const policies = policyList('policies', options.policies)
   const manifestPolicies = options.manifestPolicies === undefined
-    ? policies.filter(p => p !== 'belady')
+    ? policies.filter(p => p !== 'belady' && p !== 'belady-size')
     : policyList('manifestPolicies', options.manifestPolicies)
   if (options.extra !== undefined) {
     if (!Array.isArray(options.extra)) throw new InvalidCacheOptionError('evaluate option extra must be an array of { name, make }')

@@ -37,3 +37,18 @@ t.test('Belady refuses a trace other than its own', async t => {
   t.throws(() => simulate(trace('A D C'), { capacityBytes: 2, policy: createPolicy('belady', { capacityBytes: 2, requests: built }), warmupFraction: 0 }), { name: 'TraceMismatchError' })
   t.throws(() => createPolicy('belady', { capacityBytes: 2 }), { name: 'InvalidCacheOptionError', message: /requests/ })
 })
+
+t.test('belady-size: it evicts a big blob needed soon before a small one needed a little later; with one size it is MIN', async t => {
+  const { BeladyPolicy } = await import('../../../src/predict/cache/belady.js')
+  // Capacity 6. t0 A5 miss, t1 b1 miss -> [A b] 6. t2 d2 miss, needs 2 more bytes.
+  // MIN evicts the farthest next use first: b (t4), then A (t3) to make room, so b misses at t4: no hit.
+  // belady-size weighs (time to next use + 1) x size: A (3-2+1)*5 = 10 > b (4-2+1)*1 = 3, so it evicts A,
+  // which frees 5: b stays and hits at t4.
+  const r = trace('A:5 b:1 d:2 A:5 b:1')
+  t.same(replay(r, new BeladyPolicy(r), 6).hits, [0, 0, 0, 0, 0])
+  t.same(replay(r, new BeladyPolicy(r, true), 6).hits, [0, 0, 0, 0, 1])
+  // With one size the weights are the distances: the same choices as MIN.
+  const same = trace('a:1 b:1 c:1 d:1 a:1 b:1 e:1 a:1 b:1 c:1 d:1 e:1')
+  t.same(replay(same, new BeladyPolicy(same, true), 3).hits, replay(same, new BeladyPolicy(same), 3).hits)
+  t.equal(createPolicy('belady-size', { capacityBytes: 1, requests: r }).name, 'belady-size')
+})
