@@ -47,6 +47,8 @@ export interface NodeInit {
    * links; the daemon's code stays the same.
    */
   transports?: Libp2pOptions['transports']
+  /** Refuses peers or addresses (tests cut a seed off from the others with one). @default allow everything */
+  connectionGater?: Libp2pOptions['connectionGater']
   logger?: ComponentLogger
 }
 
@@ -56,6 +58,7 @@ export async function createNode (init: NodeInit): Promise<ShoalLibp2p> {
     addresses: { listen: init.listen, announce: init.announce ?? [] },
     transports: init.transports ?? [tcp({ dialOpts: { noDelay: true }, listenOpts: { noDelay: true } })],
     connectionProtector: init.swarmKey != null ? preSharedKey({ psk: init.swarmKey }) : undefined,
+    ...(init.connectionGater != null ? { connectionGater: init.connectionGater } : {}),
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({
       maxMessageSize: YAMUX_MAX_MESSAGE_BYTES,
