@@ -1,31 +1,30 @@
 /**
  * What both usage logs share: the lifecycle, the bounded queue and its
- * batched writer, validation on the way in and out, pruning and reads. A
+ * batched writer, validation on the way in and out, pruning and reads of
+ * events and roll-ups. Changes to what is stored go through `UsageStore`; a
  * subclass only stores strings under sortable keys (`UsageStorage`).
  */
-import { USAGE_DROP_WARN_INTERVAL_MS, USAGE_TAIL_DEFAULT_LIMIT, USAGE_TAIL_MAX_LIMIT } from './constants.js'
+import { USAGE_DROP_WARN_INTERVAL_MS, USAGE_MAX_TIME_MS, USAGE_TAIL_DEFAULT_LIMIT, USAGE_TAIL_MAX_LIMIT } from './constants.js'
 import { InvalidUsageQueryError, UsageLogClosedError } from './errors.js'
+import { CorruptRecords } from './corrupt.js'
 import { usageLogOptions, type UsageLogOptions } from './options.js'
 import { EventQueue } from './queue.js'
-import { checkEvent, decodeEvent, encodeEvent, MAX_SEQ, parseUsageKey, timeKey, usageKey } from './record.js'
+import { checkEvent, decodeEvent, EVENT_KEYS_END, MAX_SEQ, timeKey, usageKey } from './record.js'
+import { checkRollupOptions, checkTime, checkTopLayersOptions, readRollups, topLayerWindows, topLayersOf } from './rollup-query.js'
+import { UsageStore } from './usage-store.js'
 import type {
-  RangeOptions, TailOptions, UsageEvent, UsageLog, UsageLogComponents, UsageLogInit, UsageLogger, UsageLogStats
+  RangeOptions, RollupOptions, TailOptions, TopLayer, TopLayersOptions, UsageEvent, UsageLog, UsageLogComponents,
+  UsageLogInit, UsageLogger, UsageLogStats, UsageRollup
 } from './index.js'
+import type { RollupFilter } from './rollup-query.js'
+import type { BatchOp, KeyRange, UsageStorage } from './storage.js'
 
-export interface KeyRange {
-  gte?: string
-  lt?: string
-  /** Newest first. */
-  reverse?: boolean
-}
-
-/** Keys deleted per storage call while pruning. */
+/** Keys deleted per storage call while pruning, and corrupt keys a read collects for deletion. */
 const DELETE_CHUNK = 1000
-/** Corrupt keys remembered as already counted. */
-const CORRUPT_KEYS_REMEMBERED = 10 * DELETE_CHUNK
 
 const defaultLogger: UsageLogger = {
   debug: () => {},
+  info: (obj, msg) => { console.info(`shoal:usage: ${msg}`, obj) },
   warn: (obj, msg) => { console.warn(`shoal:usage: ${msg}`, obj) },
   error: (obj, msg) => { console.error(`shoal:usage: ${msg}`, obj) }
 }
@@ -36,11 +35,14 @@ export abstract class BaseUsageLog implements UsageLog {
   protected readonly logger: UsageLogger
   protected readonly options: UsageLogOptions
   private readonly now: () => number
+  private readonly storage: UsageStorage
+  private readonly store: UsageStore
+  private readonly corrupt: CorruptRecords
   private state: State = 'stopped'
   private transition?: Promise<void>
   private readonly queue = new EventQueue<UsageEvent>()
   private seq = 0
-  private readonly counts = { recorded: 0, dropped: 0, invalid: 0, corrupt: 0, stored: 0 }
+  private readonly counts = { recorded: 0, dropped: 0, invalid: 0 }
   /** Events ever queued, and of those how many have left the queue (written, failed or pushed out). */
   private enqueued = 0
   private settled = 0
@@ -49,27 +51,27 @@ export abstract class BaseUsageLog implements UsageLog {
   private flushImmediate?: NodeJS.Immediate
   private pruneTimer?: NodeJS.Timeout
   private pruning?: Promise<number>
-  /** Deletions of corrupt records found by reads; stop waits for them. */
-  private readonly cleanups = new Set<Promise<void>>()
-  /**
-   * Corrupt keys found, so that a read that overlaps their deletion (or a
-   * read of a snapshot taken before it) counts each once. Keys are never
-   * reused; the set is emptied when it grows past CORRUPT_KEYS_REMEMBERED.
-   */
-  private readonly doomedCorrupt = new Set<string>()
   private readonly lastWarnMs = { dropped: -Infinity, invalid: -Infinity }
 
   constructor (init: UsageLogInit, components: UsageLogComponents) {
     this.options = usageLogOptions(init)
     this.logger = components.logger ?? defaultLogger
     this.now = components.now ?? Date.now
+    this.storage = {
+      getValues: async keys => await this.getValues(keys),
+      applyBatch: async ops => { await this.applyBatch(ops) },
+      readEntries: range => this.readEntries(range),
+      readKeys: range => this.readKeys(range)
+    }
+    this.store = new UsageStore({ storage: this.storage, logger: this.logger, now: this.now })
+    this.corrupt = new CorruptRecords(this.store, this.logger)
   }
 
   protected abstract openStorage (): Promise<void>
   protected abstract closeStorage (): Promise<void>
-  protected abstract putEntries (entries: Array<[string, string]>): Promise<void>
-  protected abstract deleteKeys (keys: string[]): Promise<void>
-  /** Entries in key order (or reverse). Must stop cleanly when the consumer stops early. */
+  /** See `UsageStorage`. */
+  protected abstract getValues (keys: string[]): Promise<Array<string | undefined>>
+  protected abstract applyBatch (ops: BatchOp[]): Promise<void>
   protected abstract readEntries (range: KeyRange): AsyncIterable<[string, string]>
   protected abstract readKeys (range: KeyRange): AsyncIterable<string>
 
@@ -108,32 +110,15 @@ export abstract class BaseUsageLog implements UsageLog {
     this.pruneTimer.unref()
   }
 
-  /** Count what is stored, continue the sequence after the highest one used, and prune. */
+  /** Count what is stored (rebuilding the roll-ups if they need it), continue the sequence after the highest one used, and prune. */
   private async scan (): Promise<void> {
-    const cutoff = this.cutoffKey()
-    let stored = 0
-    let seq = 0
-    let doomed: string[] = []
-    let malformed = 0
-    for await (const key of this.readKeys({})) {
-      const k = parseUsageKey(key)
-      if (k == null) malformed++
-      else seq = Math.max(seq, k.seq + 1)
-      if (k == null || key < cutoff) doomed.push(key)
-      else stored++
-      if (doomed.length >= DELETE_CHUNK) {
-        await this.deleteKeys(doomed)
-        doomed = []
-      }
-    }
-    if (doomed.length > 0) await this.deleteKeys(doomed)
+    const { maxSeq, malformed } = await this.store.open()
     if (malformed > 0) {
-      this.counts.corrupt += malformed
+      this.corrupt.count += malformed
       this.logger.warn({ malformed }, 'deleted usage records with malformed keys')
     }
-    this.seq = seq > MAX_SEQ ? 0 : seq
-    this.counts.stored = stored
-    if (stored > this.options.maxEvents) await this.deleteOldest(stored - this.options.maxEvents)
+    this.seq = maxSeq + 1 > MAX_SEQ ? 0 : maxSeq + 1
+    await this.pruneNow()
   }
 
   private async close (): Promise<void> {
@@ -144,7 +129,7 @@ export abstract class BaseUsageLog implements UsageLog {
     try {
       while (this.queue.length > 0 || this.writing != null) await this.kick()
       await this.pruning?.catch(() => {})
-      await Promise.all(this.cleanups)
+      await this.corrupt.settled()
     } finally {
       try {
         await this.closeStorage()
@@ -189,7 +174,7 @@ export abstract class BaseUsageLog implements UsageLog {
   }
 
   stats (): UsageLogStats {
-    return { ...this.counts, queued: this.queue.length }
+    return { ...this.counts, corrupt: this.corrupt.count, stored: this.store.stored, queued: this.queue.length }
   }
 
   async tail (options: TailOptions = {}): Promise<UsageEvent[]> {
@@ -203,7 +188,7 @@ export abstract class BaseUsageLog implements UsageLog {
     this.requireRunning()
     await this.flush()
     const events: UsageEvent[] = []
-    const range: KeyRange = { reverse: true, ...(options.sinceMs != null ? { gte: timeKey(options.sinceMs) } : {}) }
+    const range: KeyRange = { reverse: true, lt: EVENT_KEYS_END, ...(options.sinceMs != null ? { gte: timeKey(options.sinceMs) } : {}) }
     for await (const event of this.decoded(range, signal)) {
       events.push(event)
       if (events.length >= limit) break
@@ -221,6 +206,42 @@ export abstract class BaseUsageLog implements UsageLog {
     yield * this.decoded({ gte: timeKey(options.fromMs), lt: timeKey(options.toMs) }, options.signal)
   }
 
+  async * rollup (options: RollupOptions): AsyncGenerator<UsageRollup> {
+    checkRollupOptions(options)
+    options.signal?.throwIfAborted()
+    this.requireRunning()
+    await this.flush()
+    yield * this.rollups({ ...options, minStartMs: options.bucket === 'minute' ? this.store.minuteCutoffMs() : 0 }, options.signal)
+  }
+
+  async topLayers (options: TopLayersOptions): Promise<TopLayer[]> {
+    checkTopLayersOptions(options)
+    options.signal?.throwIfAborted()
+    this.requireRunning()
+    await this.flush()
+    const minuteCutoffMs = this.store.minuteCutoffMs()
+    const windows = topLayerWindows(options.sinceMs, minuteCutoffMs, USAGE_MAX_TIME_MS)
+    const rows = async function * (self: BaseUsageLog): AsyncGenerator<UsageRollup> {
+      for (const w of windows) {
+        yield * self.rollups({ ...w, minStartMs: w.bucket === 'minute' ? minuteCutoffMs : 0, region: options.region }, options.signal)
+      }
+    }
+    return await topLayersOf(rows(this), options)
+  }
+
+  /** Roll-ups of a window; an unreadable one is skipped, counted once, and the roll-ups marked for a rebuild. */
+  private async * rollups (filter: RollupFilter, signal: AbortSignal | undefined): AsyncGenerator<UsageRollup> {
+    const corrupt: string[] = []
+    try {
+      yield * readRollups(this.storage, filter, signal, key => { if (corrupt.length < DELETE_CHUNK) corrupt.push(key) })
+    } catch (err) {
+      if (this.state !== 'running' && (err as Error).name !== 'AbortError') throw new UsageLogClosedError('the usage log was stopped during the read')
+      throw err
+    } finally {
+      if (corrupt.length > 0) this.corrupt.rollups(corrupt, this.state === 'running')
+    }
+  }
+
   async prune (options: { signal?: AbortSignal } = {}): Promise<number> {
     this.requireRunning()
     options.signal?.throwIfAborted()
@@ -230,42 +251,39 @@ export abstract class BaseUsageLog implements UsageLog {
     return await this.pruning
   }
 
+  /** Events before the retention cutoff, then the oldest beyond maxEvents, then roll-up buckets past their window. */
   private async pruneNow (): Promise<number> {
+    const cutoffMs = this.now() - this.options.retentionMs
     let removed = 0
     let doomed: string[] = []
-    for await (const key of this.readKeys({ lt: this.cutoffKey() })) {
+    for await (const key of this.readKeys({ lt: timeKey(cutoffMs) })) {
       doomed.push(key)
       if (doomed.length >= DELETE_CHUNK) {
-        removed += await this.deleteStored(doomed)
+        removed += await this.store.deleteEvents(doomed)
         doomed = []
       }
     }
-    if (doomed.length > 0) removed += await this.deleteStored(doomed)
-    const excess = this.counts.stored - this.options.maxEvents
+    if (doomed.length > 0) removed += await this.store.deleteEvents(doomed)
+    const excess = this.store.stored - this.options.maxEvents
     if (excess > 0) removed += await this.deleteOldest(excess)
-    if (removed > 0) this.logger.debug({ removed, stored: this.counts.stored }, 'pruned the usage log')
+    const buckets = await this.store.dropExpiredBuckets(cutoffMs)
+    if (removed > 0 || buckets > 0) this.logger.debug({ removed, buckets, stored: this.store.stored }, 'pruned the usage log')
     return removed
   }
 
   private async deleteOldest (n: number): Promise<number> {
     let removed = 0
     let doomed: string[] = []
-    for await (const key of this.readKeys({})) {
+    for await (const key of this.readKeys({ lt: EVENT_KEYS_END })) {
       doomed.push(key)
       if (doomed.length >= Math.min(DELETE_CHUNK, n - removed)) {
-        removed += await this.deleteStored(doomed)
+        removed += await this.store.deleteEvents(doomed)
         doomed = []
         if (removed >= n) break
       }
     }
-    if (doomed.length > 0) removed += await this.deleteStored(doomed)
+    if (doomed.length > 0) removed += await this.store.deleteEvents(doomed)
     return removed
-  }
-
-  private async deleteStored (keys: string[]): Promise<number> {
-    await this.deleteKeys(keys)
-    this.counts.stored = Math.max(0, this.counts.stored - keys.length)
-    return keys.length
   }
 
   /** Stored events of a key range, decoded; corrupt ones are skipped, counted and deleted afterwards. */
@@ -286,22 +304,8 @@ export abstract class BaseUsageLog implements UsageLog {
       if (this.state !== 'running' && (err as Error).name !== 'AbortError') throw new UsageLogClosedError('the usage log was stopped during the read')
       throw err
     } finally {
-      if (corrupt.length > 0) this.dropCorrupt(corrupt)
+      if (corrupt.length > 0) this.corrupt.events(corrupt, this.state === 'running')
     }
-  }
-
-  private dropCorrupt (found: string[]): void {
-    const keys = found.filter(k => !this.doomedCorrupt.has(k))
-    if (keys.length === 0) return
-    this.counts.corrupt += keys.length
-    this.logger.warn({ keys: keys.slice(0, 10), count: keys.length }, 'skipped corrupt usage records; deleting them')
-    if (this.state !== 'running') return
-    if (this.doomedCorrupt.size + keys.length > CORRUPT_KEYS_REMEMBERED) this.doomedCorrupt.clear()
-    for (const k of keys) this.doomedCorrupt.add(k)
-    const p = this.deleteStored(keys)
-      .then(() => {}, err => { this.logger.error({ err, count: keys.length }, 'could not delete corrupt usage records') })
-      .finally(() => { this.cleanups.delete(p) })
-    this.cleanups.add(p)
   }
 
   // ---- the queue's writer ----
@@ -345,8 +349,7 @@ export abstract class BaseUsageLog implements UsageLog {
       if (batch.length === 0) break
       left -= batch.length
       try {
-        await this.putEntries(batch.map(({ key, event }) => [key, encodeEvent(event)]))
-        this.counts.stored += batch.length
+        await this.store.write(batch)
       } catch (err) {
         this.counts.dropped += batch.length
         this.logger.error({ err, events: batch.length, dropped: this.counts.dropped }, 'could not write usage events; dropped them')
@@ -368,10 +371,6 @@ export abstract class BaseUsageLog implements UsageLog {
     if (this.state !== 'running') throw new UsageLogClosedError()
   }
 
-  private cutoffKey (): string {
-    return timeKey(this.now() - this.options.retentionMs)
-  }
-
   private nextSeq (): number {
     const seq = this.seq
     this.seq = seq >= MAX_SEQ ? 0 : seq + 1
@@ -384,11 +383,5 @@ export abstract class BaseUsageLog implements UsageLog {
     if (now - this.lastWarnMs[kind] < USAGE_DROP_WARN_INTERVAL_MS) return
     this.lastWarnMs[kind] = now
     this.logger.warn(obj, msg)
-  }
-}
-
-function checkTime (value: number, name: string): void {
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-    throw new InvalidUsageQueryError(`${name} must be a time in ms since the epoch (a non-negative number), got ${String(value)}`)
   }
 }

@@ -28,3 +28,32 @@ export const USAGE_TAIL_MAX_LIMIT = 10_000
 export const USAGE_MAX_STRING_CHARS = 1024
 /** Keys hold the time as 12 hex digits: times from the epoch to this (year 10889) are accepted. */
 export const USAGE_MAX_TIME_MS = 2 ** 48 - 1
+
+/** Roll-up bucket widths: every event is counted in the minute and in the hour that hold its `timeMs`. */
+export const USAGE_MINUTE_BUCKET_MS = 1 * minute
+export const USAGE_HOUR_BUCKET_MS = 1 * hour
+/**
+ * Minute roll-ups are kept this long (hour roll-ups live as long as their
+ * events): a day of minute-level detail for dashboards and the forecasts,
+ * without 60 keys per layer per hour for the whole retention window.
+ */
+export const USAGE_MINUTE_ROLLUP_RETENTION_MS = 48 * hour
+/** The region name roll-ups use for events recorded without one. */
+export const USAGE_NO_REGION = '-'
+/** Most layers `topLayers` returns... */
+export const USAGE_TOP_MAX_N = 1000
+/** ... and the most distinct layers it may add up; beyond it the query fails rather than grow. */
+export const USAGE_TOP_MAX_LAYERS = 200_000
+/** Roll-up counts a rebuild holds in memory before it writes them out. */
+export const USAGE_REBUILD_CHUNK_KEYS = 10_000
+/** A rebuild logs its progress every this many events (about 10-20 s of work on a small machine). */
+export const USAGE_REBUILD_LOG_EVERY_EVENTS = 100_000
+
+/** `usageMetrics` reads the log at most once per this interval; scrapes in between get the same figures. */
+export const USAGE_METRICS_CACHE_MS = 5 * second
+/** The window of the usage metrics (totals and the top layers). */
+export const USAGE_METRICS_WINDOW_MS = 1 * hour
+/** Layers `usageMetrics` names (each one series per metric) unless told otherwise... */
+export const USAGE_METRICS_DEFAULT_TOP_N = 10
+/** ... and the most it may be told: each is a digest label value, so this bounds the series. */
+export const USAGE_METRICS_MAX_TOP_N = 100

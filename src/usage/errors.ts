@@ -17,3 +17,8 @@ export class InvalidUsageOptionError extends Error {
 export class InvalidUsageQueryError extends Error {
   override name = 'InvalidUsageQueryError' as const
 }
+
+/** A query that would have to hold more than its limit in memory (`topLayers` over more than USAGE_TOP_MAX_LAYERS layers). */
+export class UsageQueryLimitError extends Error {
+  override name = 'UsageQueryLimitError' as const
+}

@@ -10,6 +10,16 @@
  * periodically. A stored record that does not decode is skipped, counted
  * and deleted, never returned and never fatal.
  *
+ * Beside the events, the log keeps roll-ups: per minute and per hour, per
+ * kind, layer (digest) and region, the requests, bytes and bytes by source.
+ * They are written in the same batch as the events they count and taken out
+ * in the same batch as the events pruned, so they always add up to exactly
+ * the stored events (minute buckets: within USAGE_MINUTE_ROLLUP_RETENTION_MS).
+ * `rollup` reads a window of them and `topLayers` ranks layers by them, both
+ * without reading events. A store without roll-ups (written before them) or
+ * whose roll-ups disagree with its events has them rebuilt at start.
+ * `usageMetrics` (metrics.ts) exposes totals and the top layers to Prometheus.
+ *
  * `createLevelUsageLog` keeps events in their own LevelDB (`<data>/usage`),
  * keyed by time (see `record.ts`). `createMemoryUsageLog` is its in-memory
  * twin, for tests of other subsystems. Both pass `test/usage/conformance.ts`.
@@ -19,6 +29,7 @@ import { MemoryUsageLog } from './memory-usage-log.js'
 
 export * from './constants.js'
 export * from './errors.js'
+export { usageMetrics, type UsageMetrics, type UsageMetricsComponents, type UsageMetricsInit } from './metrics.js'
 export type { LevelUsageLog } from './level-usage-log.js'
 export type { MemoryUsageLog } from './memory-usage-log.js'
 
@@ -76,6 +87,58 @@ export interface RangeOptions {
   signal?: AbortSignal
 }
 
+export interface RollupOptions {
+  bucket: 'minute' | 'hour'
+  /**
+   * Buckets whose start is in `[fromMs, toMs)` (so a bucket is counted whole
+   * or not at all). Minute buckets exist within USAGE_MINUTE_ROLLUP_RETENTION_MS
+   * of now; hour buckets as long as the events they count.
+   */
+  fromMs: number
+  toMs: number
+  /** Only this layer (or manifest). */
+  digest?: string
+  /** Only this region; USAGE_NO_REGION ("-") for events recorded without one. */
+  region?: string
+  kind?: 'manifest' | 'blob'
+  signal?: AbortSignal
+}
+
+/** The events of one bucket, one kind, one digest and one region, added up. */
+export interface UsageRollup {
+  bucketStartMs: number
+  kind: 'manifest' | 'blob'
+  digest: string
+  /** USAGE_NO_REGION ("-") for events recorded without a region. */
+  region: string
+  requests: number
+  bytes: number
+  bytesBySource: { local: number, peer: number, origin: number }
+}
+
+export interface TopLayersOptions {
+  /**
+   * Events with `timeMs >= sinceMs`, counted from the start of the minute
+   * holding `sinceMs` (from the start of its hour when that minute is older
+   * than the minute roll-ups), up to the newest, the current partial hour included.
+   */
+  sinceMs: number
+  /** How many layers, 1 to USAGE_TOP_MAX_N. */
+  n: number
+  by: 'requests' | 'bytes'
+  /** Only requests from this region (USAGE_NO_REGION for none). @default every region */
+  region?: string
+  signal?: AbortSignal
+}
+
+/** A layer's traffic over a window, all regions (or the one asked for) together. */
+export interface TopLayer {
+  digest: string
+  requests: number
+  bytes: number
+  bytesBySource: { local: number, peer: number, origin: number }
+}
+
 export interface UsageLog {
   /** Open storage and prune. Safe to call twice. */
   start (): Promise<void>
@@ -90,6 +153,15 @@ export interface UsageLog {
   tail (options?: TailOptions): Promise<UsageEvent[]>
   /** Every event of a time window, in time order, read lazily. */
   range (options: RangeOptions): AsyncIterable<UsageEvent>
+  /** The roll-ups of a window of buckets, in time order (within a bucket: kind, digest, region), read lazily; every event recorded before the call is counted. */
+  rollup (options: RollupOptions): AsyncIterable<UsageRollup>
+  /**
+   * The `n` layers with the most requests (or bytes) since `sinceMs`, most
+   * first (ties: the other measure, then the digest). Layers are blobs:
+   * manifests are not counted. Read from the roll-ups; fails with
+   * UsageQueryLimitError rather than add up more than USAGE_TOP_MAX_LAYERS layers.
+   */
+  topLayers (options: TopLayersOptions): Promise<TopLayer[]>
   stats (): UsageLogStats
   /** Delete events older than the retention window, then the oldest beyond `maxEvents`. Returns how many went. */
   prune (options?: { signal?: AbortSignal }): Promise<number>
@@ -98,12 +170,13 @@ export interface UsageLog {
 /** Narrow logger, pino's calling convention (context object, then message); a pino child logger fits. */
 export interface UsageLogger {
   debug (obj: object, msg: string): void
+  info (obj: object, msg: string): void
   warn (obj: object, msg: string): void
   error (obj: object, msg: string): void
 }
 
 export interface UsageLogComponents {
-  /** @default warnings and errors to `console`, debug dropped */
+  /** @default info, warnings and errors to `console`, debug dropped */
   logger?: UsageLogger
   /** The clock retention is measured against. @default Date.now */
   now?: () => number

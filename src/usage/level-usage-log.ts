@@ -1,14 +1,17 @@
 /**
  * The usage log in its own LevelDB (`<data>/usage`): keys and values utf8,
- * keys sortable by time (see `record.ts`). Writes are batched and not
- * synced: a crash loses at most the last batch of events, which is fine for
- * a log of what was served.
+ * event keys sortable by time (see `record.ts`), roll-ups beside them (see
+ * `rollup-record.ts`). Writes are batched and not synced: a crash loses at
+ * most the last batches of events, which is fine for a log of what was
+ * served, and LevelDB recovers a batch whole or not at all, so the roll-ups
+ * still count exactly the events that survived.
  */
 import { mkdir } from 'node:fs/promises'
 import { ClassicLevel } from 'classic-level'
-import { BaseUsageLog, type KeyRange } from './base-usage-log.js'
+import { BaseUsageLog } from './base-usage-log.js'
 import { InvalidUsageOptionError } from './errors.js'
 import type { LevelUsageLogInit, UsageLogComponents } from './index.js'
+import type { BatchOp, KeyRange } from './storage.js'
 
 type UsageDb = ClassicLevel<string, string>
 
@@ -34,12 +37,14 @@ export class LevelUsageLog extends BaseUsageLog {
     await db?.close()
   }
 
-  protected async putEntries (entries: Array<[string, string]>): Promise<void> {
-    await this.requireDb().batch(entries.map(([key, value]) => ({ type: 'put' as const, key, value })))
+  protected async getValues (keys: string[]): Promise<Array<string | undefined>> {
+    return await this.requireDb().getMany(keys)
   }
 
-  protected async deleteKeys (keys: string[]): Promise<void> {
-    await this.requireDb().batch(keys.map(key => ({ type: 'del' as const, key })))
+  /** One LevelDB write batch: applied whole or not at all, even across a crash. */
+  protected async applyBatch (ops: BatchOp[]): Promise<void> {
+    if (ops.length === 0) return
+    await this.requireDb().batch(ops)
   }
 
   protected readEntries (range: KeyRange): AsyncIterable<[string, string]> {

@@ -2,16 +2,19 @@
  * The usage log's in-memory twin: the same queue, checks, pruning and reads
  * as `LevelUsageLog` over a sorted array of the same keys and JSON values.
  * Events survive stop and start of one instance. For tests of other
- * subsystems; `putRaw` lets a test plant a record the way a damaged disk would.
+ * subsystems; `putRaw` lets a test plant a record the way a damaged disk
+ * would, and `failWrites` fail writes the way a full one would.
  */
-import { BaseUsageLog, type KeyRange } from './base-usage-log.js'
+import { BaseUsageLog } from './base-usage-log.js'
 import { UsageLogClosedError } from './errors.js'
 import type { UsageLogComponents, UsageLogInit } from './index.js'
+import type { BatchOp, KeyRange } from './storage.js'
 
 export class MemoryUsageLog extends BaseUsageLog {
   /** Sorted by key. */
   private readonly entries: Array<[string, string]> = []
   private isOpen = false
+  private failingWrites = 0
 
   constructor (init: UsageLogInit = {}, components: UsageLogComponents = {}) {
     super(init, components)
@@ -30,16 +33,33 @@ export class MemoryUsageLog extends BaseUsageLog {
     this.isOpen = false
   }
 
-  protected async putEntries (entries: Array<[string, string]>): Promise<void> {
-    this.requireOpen()
-    for (const [key, value] of entries) this.set(key, value)
+  /** Make the next `n` writes fail whole, as a full disk would. */
+  failWrites (n: number): void {
+    this.failingWrites = n
   }
 
-  protected async deleteKeys (keys: string[]): Promise<void> {
+  protected async getValues (keys: string[]): Promise<Array<string | undefined>> {
     this.requireOpen()
-    for (const key of keys) {
-      const i = this.lowerBound(key)
-      if (this.entries[i]?.[0] === key) this.entries.splice(i, 1)
+    return keys.map(key => {
+      const entry = this.entries[this.lowerBound(key)]
+      return entry?.[0] === key ? entry[1] : undefined
+    })
+  }
+
+  /** Synchronous once it starts, so it is whole or not at all like LevelDB's. */
+  protected async applyBatch (ops: BatchOp[]): Promise<void> {
+    this.requireOpen()
+    if (this.failingWrites > 0) {
+      this.failingWrites--
+      throw new Error('shoal:usage: a write failed (failWrites)')
+    }
+    for (const op of ops) {
+      if (op.type === 'put') {
+        this.set(op.key, op.value)
+      } else {
+        const i = this.lowerBound(op.key)
+        if (this.entries[i]?.[0] === op.key) this.entries.splice(i, 1)
+      }
     }
   }
 

@@ -3,7 +3,9 @@
  * digits, `-`, and a 13-hex-digit sequence number, so keys sort by time and
  * events of the same millisecond keep the order they were recorded in; the
  * value is the event as JSON. Both are checked on the way in and on the way
- * out: a record that fails is reported as corrupt, never returned.
+ * out: a record that fails is reported as corrupt, never returned. Event
+ * keys start with a hex digit, so they all sort before EVENT_KEYS_END; the
+ * roll-ups share the database under keys after it (see `rollup-record.ts`).
  */
 import { USAGE_MAX_STRING_CHARS, USAGE_MAX_TIME_MS } from './constants.js'
 import type { UsageEvent } from './index.js'
@@ -11,6 +13,8 @@ import type { UsageEvent } from './index.js'
 const TIME_DIGITS = 12
 const SEQ_DIGITS = 13
 const KEY_RE = /^([0-9a-f]{12})-([0-9a-f]{13})$/
+/** Every event key sorts before this: a read of events is bounded by it, so it never reaches the roll-ups. */
+export const EVENT_KEYS_END = 'g'
 /** Largest sequence number that fits the key. */
 export const MAX_SEQ = 16 ** SEQ_DIGITS - 1
 

@@ -1,20 +1,24 @@
 /**
  * The UsageLog conformance suite: every implementation runs it through
  * `conformance(t, name, harness)`. The harness builds a fresh, empty, not
- * yet started log, and can plant a raw record in a stopped one (as a damaged
- * disk would).
+ * yet started log, can plant raw records in a stopped one (as a damaged
+ * disk, or an older program, would), and can make writes fail. The roll-up
+ * part is in `rollup-conformance.ts`.
  */
 import { seededRandom } from '../../sim/random.js'
 import { USAGE_TAIL_DEFAULT_LIMIT, USAGE_TAIL_MAX_LIMIT } from '../../src/usage/index.js'
 import { usageKey } from '../../src/usage/record.js'
+import { rollupConformance } from './rollup-conformance.js'
 import { collect, DAY_MS, eventually, makeEvent, manualClock, ordered, recordingLogger } from './helpers.js'
 import type { Test } from 'tap'
 import type { UsageEvent, UsageLog, UsageLogComponents, UsageLogInit } from '../../src/usage/index.js'
 
 export interface UsageLogHarness {
   create: (t: Test, init?: UsageLogInit, components?: UsageLogComponents) => UsageLog | Promise<UsageLog>
-  /** Store `value` under `key` in the storage of `log`, which is stopped. */
-  putRaw: (log: UsageLog, key: string, value: string) => Promise<void>
+  /** Store each `[key, value]` in the storage of `log`, which is stopped. */
+  putRaw: (log: UsageLog, entries: Array<[string, string]>) => Promise<void>
+  /** Make the next `n` storage writes of `log`, which is running, fail whole. */
+  failWrites: (log: UsageLog, n: number) => Promise<void>
 }
 
 /** A long flush interval: only a full batch, a read or stop writes. */
@@ -25,7 +29,8 @@ const NOW_MS = 1_000_000
 export function conformance (t: Test, name: string, given: UsageLogHarness): void {
   const harness: UsageLogHarness = {
     create: async (t, init, components = {}) => await given.create(t, init, { now: () => NOW_MS, ...components }),
-    putRaw: given.putRaw
+    putRaw: given.putRaw,
+    failWrites: given.failWrites
   }
   const open = async (t: Test, init: UsageLogInit = {}, components: UsageLogComponents = {}): Promise<UsageLog> => {
     const log = await harness.create(t, init, components)
@@ -227,11 +232,13 @@ export function conformance (t: Test, name: string, given: UsageLogHarness): voi
     log.record(makeEvent(100, 1))
     log.record(makeEvent(300, 3))
     await log.stop()
-    await harness.putRaw(log, usageKey(150, 7), 'not json')
-    await harness.putRaw(log, usageKey(160, 7), JSON.stringify({ ...makeEvent(160), bytes: 'many' }))
-    await harness.putRaw(log, usageKey(170, 7), JSON.stringify(makeEvent(171)))
-    await harness.putRaw(log, usageKey(180, 7), '{"timeMs":180')
-    await harness.putRaw(log, 'zzz', JSON.stringify(makeEvent(1)))
+    await harness.putRaw(log, [
+      [usageKey(150, 7), 'not json'],
+      [usageKey(160, 7), JSON.stringify({ ...makeEvent(160), bytes: 'many' })],
+      [usageKey(170, 7), JSON.stringify(makeEvent(171))],
+      [usageKey(180, 7), '{"timeMs":180'],
+      ['zzz', JSON.stringify(makeEvent(1))]
+    ])
     await log.start()
     t.teardown(async () => { await log.stop() })
     t.match(log.stats(), { corrupt: 1, stored: 6 }, 'a malformed key goes at start')
@@ -262,6 +269,8 @@ export function conformance (t: Test, name: string, given: UsageLogHarness): voi
     t.comment(`seed ${seed} (replay with SHOAL_USAGE_SEED=${seed})`)
     await simulate(t, harness, seed)
   })
+
+  rollupConformance(t, name, harness)
 }
 
 /**

@@ -17,19 +17,31 @@ async function tempDir (t: Test): Promise<string> {
 
 conformance(t, 'memory', {
   create: (_t, init, components) => createMemoryUsageLog(init, components),
-  putRaw: async (log, key, value) => { (log as MemoryUsageLog).putRaw(key, value) }
+  putRaw: async (log, entries) => { for (const [key, value] of entries) (log as MemoryUsageLog).putRaw(key, value) },
+  failWrites: async (log, n) => { (log as MemoryUsageLog).failWrites(n) }
 })
 
 conformance(t, 'level', {
   create: async (t, init, components) => createLevelUsageLog({ dir: join(await tempDir(t), 'usage'), ...init }, components),
-  putRaw: async (log, key, value) => {
+  putRaw: async (log, entries) => {
     const db = new ClassicLevel<string, string>((log as LevelUsageLog).dir, { valueEncoding: 'utf8' })
     await db.open()
     try {
-      await db.put(key, value)
+      await db.batch(entries.map(([key, value]) => ({ type: 'put', key, value })))
     } finally {
       await db.close()
     }
+  },
+  // The log's database handle refuses its next n batches before writing anything, as LevelDB does when its write fails.
+  failWrites: async (log, n) => {
+    const db = (log as unknown as { db: ClassicLevel<string, string> }).db
+    const batch = db.batch.bind(db) as (ops: unknown) => Promise<void>
+    let left = n
+    const failing = async (ops: unknown): Promise<void> => {
+      if (left-- > 0) throw new Error('injected write failure')
+      await batch(ops)
+    }
+    db.batch = failing as unknown as typeof db.batch
   }
 })
 
@@ -84,11 +96,11 @@ t.test('keys sort by time, then by sequence', async t => {
   t.equal(timeKey(1.2), usageKey(2, 0), 'the first whole ms at or after')
 })
 
-t.test('the defaults documented in index.ts are the constants', async t => {
-  const source = await readFile(new URL('../../src/usage/index.ts', import.meta.url), 'utf8')
+t.test('the defaults documented in index.ts and metrics.ts are the constants', async t => {
+  const source = (await Promise.all(['index.ts', 'metrics.ts'].map(async f => await readFile(new URL(`../../src/usage/${f}`, import.meta.url), 'utf8')))).join('\n')
   const UNIT: Record<string, number> = { '': 1, second: 1000, minute: 60_000, hour: 3_600_000, days: 86_400_000 }
   const documented = [...source.matchAll(/@default ([A-Z_]+) \((\d+)(?: ?([A-Za-z]+))?\)/g)]
-  t.equal(documented.length, 7, 'every option documents its default')
+  t.equal(documented.length, 8, 'every option documents its default')
   for (const [, name = '', value = '', unit = ''] of documented) {
     const actual = (constants as Record<string, unknown>)[name]
     t.equal(actual, Number(value) * (UNIT[unit] ?? NaN), `${name} = ${value} ${unit}`)
