@@ -25,6 +25,8 @@ const STATUS_BY_NAME: Readonly<Record<string, number>> = {
   PayloadTooLargeError: 413,
   UnsupportedMediaTypeError: 415,
   InvalidRangeError: 416,
+  InvalidUsageQueryError: 400,
+  UsageQueryLimitError: 400,
   // capacity and time
   TooManyRequestsError: 503,
   AdminStoppingError: 503,
