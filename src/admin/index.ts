@@ -13,7 +13,9 @@
  * Routes: `GET /v1/status`, `GET /v1/peers`, `GET /v1/blobs`,
  * `GET /v1/shards?layer=&providers=1`, `POST /v1/blobs?digest=` (body: the
  * blob), `POST /v1/fetch` (`{"digest"}`), `GET /v1/blobs/<digest>` (bytes,
- * `Range` supported), `GET /metrics`.
+ * `Range` supported), `GET /metrics`; the threat routes (`threat-routes.ts`)
+ * and the replica quorum's (`quorum-routes.ts`: `/v1/quorum/status`,
+ * `targets`, `set`, `clear`, `batch`).
  */
 import type { DaemonApi } from '../daemon/api.js'
 import { AdminHttpServer } from './server.js'

@@ -7,6 +7,8 @@ import { InvalidRequestError, MethodNotAllowedError, RouteNotFoundError } from '
 import { readJsonBody, requireMediaType } from './http.js'
 import { downloadBlob, uploadBlob } from './blob-stream.js'
 import { THREAT_ROUTES } from './threat-routes.js'
+import { QUORUM_ROUTES } from './quorum-routes.js'
+import { PRIORITY_ROUTES } from './priority-routes.js'
 import { flag, integer, query, requireDigest } from './params.js'
 
 export interface RouteContext {
@@ -112,6 +114,8 @@ export const ROUTES: readonly Route[] = [
     }
   },
   ...THREAT_ROUTES,
+  ...QUORUM_ROUTES,
+  ...PRIORITY_ROUTES,
   {
     method: 'GET', path: '/metrics', kind: 'json',
     handle: async ({ api }) => ({ text: await api.metrics(), contentType: PROMETHEUS_CONTENT_TYPE })

@@ -8,7 +8,8 @@
 import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type RequestOptions } from 'node:http'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import type { AddResult, BlobRow, DaemonApi, DaemonStatus, ImageScan, LayerScan, PeerRow, QuarantineRecord, ShardRow, ThreatApi, UsageEvent } from '../daemon/api.js'
+import type { AddResult, BlobRow, DaemonApi, DaemonQuorumApi, DaemonStatus, ImageScan, LayerScan, PeerRow, PriorityApi, PriorityRound, QuarantineRecord, ShardRow, TargetsAnswer, ThreatApi, UsageEvent } from '../daemon/api.js'
+import type { QuorumStatus, WriteResult } from '../quorum/api.js'
 import type { FetchResult } from '../exchange/index.js'
 import { InvalidRangeError } from '../store/errors.js'
 import { AdminPermissionError, AdminResponseError, AdminTimeoutError, DaemonUnreachableError, InvalidAdminTargetError, RemoteError } from './errors.js'
@@ -153,6 +154,50 @@ export class AdminClient implements DaemonApi {
       score: async (digest, signal) => await this.json<LayerScan | null>('GET', '/v1/threat/layers/' + digest, { signal }) ?? undefined,
       quarantine: async () => await this.json<QuarantineRecord[]>('GET', '/v1/threat/quarantine', this.quick({})),
       release: async (digest) => (await post<{ released: boolean }>('/v1/threat/quarantine/release', { digest }, {}, true)).released
+    }
+  }
+
+  /**
+   * The daemon's replica quorum (`DaemonQuorumApi`) over the admin API.
+   * `targets` keeps its contract (a linearizable read, or an error): when no
+   * seed answers it fails with the daemon's QuorumUnavailableError, where
+   * `targetsOrHeard` gives the table the daemon heard on gossip instead.
+   */
+  get quorum (): DaemonQuorumApi {
+    const post = async (path: string, body: object, signal: AbortSignal | undefined): Promise<WriteResult> => {
+      return await this.json<WriteResult>('POST', path, { ...this.quick({ ...(signal != null ? { signal } : {}) }), headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    }
+    const targetsOrHeard: DaemonQuorumApi['targetsOrHeard'] = async ({ signal, ...filter } = {}) => {
+      const q = new URLSearchParams()
+      if (filter.layer != null) q.set('layer', filter.layer)
+      if (filter.region != null) q.set('region', filter.region)
+      const qs = q.toString()
+      return await this.json<TargetsAnswer>('GET', '/v1/quorum/targets' + (qs === '' ? '' : '?' + qs), this.quick({ ...(signal != null ? { signal } : {}) }))
+    }
+    return {
+      status: async () => await this.json<QuorumStatus>('GET', '/v1/quorum/status', this.quick({})),
+      targetsOrHeard,
+      targets: async (filter = {}) => {
+        const answer = await targetsOrHeard(filter)
+        if (answer.source !== 'quorum') throw new RemoteError('QuorumUnavailableError', answer.unavailable ?? 'no seed answered', 503)
+        return answer.targets
+      },
+      set: async ({ signal, ...input }) => await post('/v1/quorum/set', input, signal),
+      clear: async ({ signal, ...input }) => await post('/v1/quorum/clear', input, signal),
+      batch: async ({ signal, ...input }) => await post('/v1/quorum/batch', input, signal)
+    }
+  }
+
+  /** The daemon's layer priorities (`PriorityApi`) over the admin API. */
+  get priority (): PriorityApi {
+    return {
+      round: async ({ signal, ...query } = {}) => {
+        const q = new URLSearchParams()
+        if (query.region != null) q.set('region', query.region)
+        if (query.top != null) q.set('top', String(query.top))
+        const qs = q.toString()
+        return await this.json<PriorityRound>('GET', '/v1/priority' + (qs === '' ? '' : '?' + qs), this.quick({ ...(signal != null ? { signal } : {}) }))
+      }
     }
   }
 

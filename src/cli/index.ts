@@ -15,6 +15,8 @@ import { UsageError } from './errors.js'
 import { fetchCommand } from './fetch.js'
 import { indexCommand } from './shard-index.js'
 import { peersCommand } from './peers.js'
+import { priorityCommand } from './priority.js'
+import { quorumCommand } from './quorum.js'
 import { shardsCommand } from './shards.js'
 import { statusCommand } from './status.js'
 import { predictCommand } from './predict.js'
@@ -39,6 +41,8 @@ const COMMANDS: Record<string, { run: Command, summary: string }> = {
   index: { run: indexCommand, summary: 'index push|show: an image\'s shard index as an OCI referrer at its registry' },
   predict: { run: predictCommand, summary: 'predict eval|gen-trace: replay traces through the cache policies; synthetic traces' },
   threat: { run: threatCommand, summary: 'threat feeds|scan|score|quarantine: vulnerabilities and malware in layers' },
+  priority: { run: priorityCommand, summary: 'layer priorities from usage, threat and proximity, as the daemon last scored them' },
+  quorum: { run: quorumCommand, summary: 'quorum status|targets|set|clear: the region seeds\' replica targets' },
   containerd: { run: containerdCommand, summary: 'containerd configure: point containerd at the mirror (hosts.toml)' },
   daemon: { run: daemonCommand, summary: 'run the daemon (see shoal daemon --help)' }
 }

@@ -6,9 +6,12 @@ import type { FetchResult } from '../exchange/index.js'
 import type { UsageEvent } from '../usage/index.js'
 import type { ImageScan, LayerScan } from '../threat/scan/index.js'
 import type { QuarantineRecord } from '../threat/scan/scan-cache.js'
+import type { QuorumApi, TargetFilter, TargetRow } from '../quorum/api.js'
+import type { PriorityRound, RoundQuery } from '../predict/service/index.js'
 
 export type { UsageEvent } from '../usage/index.js'
 export type { ImageScan, LayerScan, QuarantineRecord }
+export type { PriorityRound, PriorityRow, RoundQuery } from '../predict/service/index.js'
 
 /**
  * The threat operations (`ThreatService` implements them; the CLI calls
@@ -26,6 +29,33 @@ export interface ThreatApi {
   score (digest: string, signal?: AbortSignal): Promise<LayerScan | undefined>
   quarantine (): Promise<QuarantineRecord[]>
   release (digest: string): Promise<boolean>
+}
+
+/** `GET /v1/quorum/targets`: the committed targets, or when no seed answers, the latest this daemon heard. */
+export interface TargetsAnswer {
+  /** `quorum`: a linearizable read through the leader; `gossip`: the table heard on `shoal/targets/1`, perhaps stale. */
+  source: 'quorum' | 'gossip'
+  targets: TargetRow[]
+  /** With `gossip`: why the quorum did not answer. */
+  unavailable?: string
+  /** With `gossip`: the highest log index heard, and when (ms since the epoch); 0 when nothing was heard. */
+  heardIndex?: number
+  heardAtMs?: number
+}
+
+/**
+ * The replica quorum as the daemon offers it: `QuorumApi` (a seed's Raft
+ * node, or on other daemons a client of the seeds), and the targets heard on
+ * gossip for when no seed answers.
+ */
+export interface DaemonQuorumApi extends QuorumApi {
+  targetsOrHeard (filter?: TargetFilter & { signal?: AbortSignal }): Promise<TargetsAnswer>
+}
+
+/** The daemon's priority per layer (`PriorityService` implements it): the last scoring round. */
+export interface PriorityApi {
+  /** The last round, its layers with demand in `region` when given, the first `top` (default 20). */
+  round (query?: RoundQuery): Promise<PriorityRound>
 }
 
 export interface PeerRow {
@@ -97,4 +127,8 @@ export interface DaemonApi {
   usage(options: { limit?: number, sinceMs?: number, signal?: AbortSignal }): Promise<UsageEvent[]>
   /** Threat feeds, scans, scores and the quarantine; undefined when the daemon runs with threat scanning off. */
   readonly threat?: ThreatApi
+  /** The replica quorum; undefined when the daemon runs without one (no seeds named, or `--quorum off`). */
+  readonly quorum?: DaemonQuorumApi
+  /** Layer priorities; undefined when the daemon runs with `--priority off`. */
+  readonly priority?: PriorityApi
 }

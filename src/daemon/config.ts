@@ -11,6 +11,16 @@ import { DEFAULT_LISTEN, DEFAULT_REGION } from './constants.js'
 import { DEFAULT_MIRROR_LISTEN, isRegistryHost, parseHostPort } from '../registry/index.js'
 import type { OriginSettings } from '../registry/origin/index.js'
 import { parseBlockLevels, type BlockLevel } from '../threat/guard/index.js'
+import { ELECTION_TICKS, RAFT_TICK_MS } from '../quorum/raft/constants.js'
+import { parseWeights, type PriorityWeights } from '../predict/priority/index.js'
+import { PRIORITY_INTERVAL_MS, PRIORITY_MAX_INTERVAL_MS, PRIORITY_MIN_INTERVAL_MS } from '../predict/service/constants.js'
+
+/** The replica quorum's election timeout: the Raft core's default ticks at its tick rate. */
+export const DEFAULT_ELECTION_TIMEOUT_MS = ELECTION_TICKS * RAFT_TICK_MS
+/** Two ticks: the fewest the Raft core takes (a heartbeat is one). */
+export const MIN_ELECTION_TIMEOUT_MS = 2 * RAFT_TICK_MS
+/** A minute without a leader before anyone stands is already far too patient. */
+export const MAX_ELECTION_TIMEOUT_MS = 600 * RAFT_TICK_MS
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
@@ -50,6 +60,19 @@ export interface DaemonConfig {
   threat: boolean
   /** Vulnerability levels that also quarantine a layer (malware always does). @default [] */
   threatBlock: BlockLevel[]
+  /**
+   * Run the replica quorum: a voting Raft node on the seeds named in the peers
+   * file, a client of theirs elsewhere. @default on when the peers file names seeds
+   */
+  quorum?: boolean
+  /** Time without a leader before a seed stands for election (randomized up to twice it). @default DEFAULT_ELECTION_TIMEOUT_MS (1 s) */
+  electionTimeoutMs: number
+  /** Score layers (usage, threat, proximity) and gossip the top ones on `shoal/priority/1`. @default true */
+  priority: boolean
+  /** `usage,threat,proximity`. @default the priority defaults (0.6,-0.25,0.4) */
+  priorityWeights?: PriorityWeights
+  /** Time between priority rounds. @default PRIORITY_INTERVAL_MS (5 min) */
+  priorityIntervalMs: number
 }
 
 export interface OriginAuth { auth?: string, username?: string, password?: string }
@@ -74,6 +97,11 @@ const OPTIONS = {
   artifacts: { type: 'string' },
   threat: { type: 'string' },
   'threat-block': { type: 'string' },
+  quorum: { type: 'string' },
+  'election-timeout-ms': { type: 'string' },
+  priority: { type: 'string' },
+  'priority-weights': { type: 'string' },
+  'priority-interval-ms': { type: 'string' },
   help: { type: 'boolean', short: 'h' }
 } as const
 
@@ -100,6 +128,13 @@ export const DAEMON_USAGE = `usage: shoal daemon [options]
                         quarantine known malware: never served, never announced (default on)
   --threat-block LEVELS also quarantine layers with these findings, comma-separated: kev-critical,
                         kev, critical, high (default off: malware only)
+  --quorum on|off       the replica quorum: seeds (--peers, multiaddrs ending in /p2p/<peer id>) vote
+                        on replica targets, other daemons ask them (default on when --peers names seeds)
+  --election-timeout-ms N  time without a leader before a seed stands for election, a multiple of
+                        ${RAFT_TICK_MS} from ${MIN_ELECTION_TIMEOUT_MS} to ${MAX_ELECTION_TIMEOUT_MS} (default ${DEFAULT_ELECTION_TIMEOUT_MS})
+  --priority on|off     score layers by usage, threat and proximity and gossip the top ones (default on)
+  --priority-weights U,T,P  the weights of usage, threat and proximity (default 0.6,-0.25,0.4)
+  --priority-interval-ms N  time between priority rounds, ${PRIORITY_MIN_INTERVAL_MS} to ${PRIORITY_MAX_INTERVAL_MS} (default ${PRIORITY_INTERVAL_MS})
   --config FILE         JSON file with any of the options above (camelCase or as flags), and:
                         "origins": { "HOST": { "scheme": "http"|"https", "caFile", "username",
                         "password", "timeoutMs", "retries" } }, "auths": { "HOST": { "auth": BASE64 } }
@@ -190,7 +225,10 @@ export async function loadConfig (argv: string[], env: NodeJS.ProcessEnv = proce
     tagFallback: true,
     artifacts: true,
     threat: true,
-    threatBlock: []
+    threatBlock: [],
+    electionTimeoutMs: DEFAULT_ELECTION_TIMEOUT_MS,
+    priority: true,
+    priorityIntervalMs: PRIORITY_INTERVAL_MS
   }
   const peers = str('peers'); if (peers != null) config.peers = resolve(peers)
   const swarmKey = str('swarmKey'); if (swarmKey != null) config.swarmKey = resolve(swarmKey)
@@ -225,6 +263,26 @@ export async function loadConfig (argv: string[], env: NodeJS.ProcessEnv = proce
     if (typeof block !== 'string' && !(Array.isArray(block) && block.every(b => typeof b === 'string'))) throw new ConfigError('threat-block must be a comma-separated string or a list of levels')
     try { config.threatBlock = parseBlockLevels(block as string | string[]) } catch (err) { throw new ConfigError((err as Error).message) }
   }
+  const quorum = merged.quorum
+  if (quorum != null) {
+    if (!['on', 'off', true, false].includes(quorum as string | boolean)) throw new ConfigError(`quorum must be on or off, got ${JSON.stringify(quorum)}`)
+    config.quorum = quorum === 'on' || quorum === true
+  }
+  const election = str('electionTimeoutMs')
+  if (election != null) config.electionTimeoutMs = parseElectionTimeout(election)
+  const priority = merged.priority ?? 'on'
+  if (!['on', 'off', true, false].includes(priority as string | boolean)) throw new ConfigError(`priority must be on or off, got ${JSON.stringify(priority)}`)
+  config.priority = priority === 'on' || priority === true
+  const weights = str('priorityWeights')
+  if (weights != null) {
+    try { config.priorityWeights = parseWeights(weights) } catch (err) { throw new ConfigError(`priority-weights: ${(err as Error).message}`) }
+  }
+  const interval = str('priorityIntervalMs')
+  if (interval != null) {
+    const n = /^\d{1,9}$/.test(interval.trim()) ? Number(interval.trim()) : NaN
+    if (!(n >= PRIORITY_MIN_INTERVAL_MS && n <= PRIORITY_MAX_INTERVAL_MS)) throw new ConfigError(`priority-interval-ms must be a whole number of ms from ${PRIORITY_MIN_INTERVAL_MS} to ${PRIORITY_MAX_INTERVAL_MS}, got ${JSON.stringify(interval)}`)
+    config.priorityIntervalMs = n
+  }
   config.origins = parseOrigins(merged.origins)
   config.auths = parseAuths(merged.auths, 'auths')
   const authFile = str('registryAuth')
@@ -239,6 +297,14 @@ export async function loadConfig (argv: string[], env: NodeJS.ProcessEnv = proce
     config.auths = { ...parseAuths(auths ?? {}, `registry-auth file ${authFile}`), ...config.auths }
   }
   return config
+}
+
+function parseElectionTimeout (s: string): number {
+  const n = /^\d{1,9}$/.test(s.trim()) ? Number(s.trim()) : NaN
+  if (!(n >= MIN_ELECTION_TIMEOUT_MS && n <= MAX_ELECTION_TIMEOUT_MS) || n % RAFT_TICK_MS !== 0) {
+    throw new ConfigError(`election-timeout-ms must be a multiple of ${RAFT_TICK_MS} (the quorum's tick) from ${MIN_ELECTION_TIMEOUT_MS} to ${MAX_ELECTION_TIMEOUT_MS}, got ${JSON.stringify(s)}`)
+  }
+  return n
 }
 
 const ORIGIN_KEYS = new Set(['scheme', 'caFile', 'username', 'password', 'timeoutMs', 'retries'])

@@ -24,7 +24,8 @@ import type { DaemonConfig } from './config.js'
 import { createLevelUsageLog, type UsageEvent, type UsageLog } from '../usage/index.js'
 import { Members } from './members.js'
 import { OriginClaims } from './origin-claims.js'
-import { readPeersFile, seedAddrs } from './peers-file.js'
+import { readPeersFile, seedAddrs, seedPeers } from './peers-file.js'
+import { DaemonQuorum, planQuorum, QUORUM_DIR } from './quorum.js'
 import { DaemonMetrics } from './metrics.js'
 import { createRegistryMirror, LevelTagStore, PeerTags, type Mirror, type MirrorSwarm, type ServedEvent } from '../registry/index.js'
 import { OriginClient } from '../registry/origin/index.js'
@@ -32,11 +33,15 @@ import { ThreatFeedStore } from '../threat/feeds/store.js'
 import { QuarantinedError, ThreatGuard } from '../threat/guard/index.js'
 import { FEEDS_DIR, SCANS_DIR, ScanCache, type ImageRegistry } from '../threat/scan/index.js'
 import { ThreatService } from '../threat/service.js'
+import type { Distances } from '../predict/priority/index.js'
+import { createPriorityService, gossipsubPubSub, readDistances, type PriorityService } from '../predict/service/index.js'
 
 export interface DaemonComponents {
   logger: Logger
   /** Replaces TCP (the simulator shapes links this way). */
   transports?: NodeInit['transports']
+  /** Refuses peers (tests cut a seed off from the others this way). */
+  connectionGater?: NodeInit['connectionGater']
   /** Where shards that no peer holds come from. */
   origin?: OriginSource
 }
@@ -60,6 +65,10 @@ export class Daemon implements DaemonApi {
   /** Threat feeds, scans and quarantine (undefined with `--threat off`). */
   threat: ThreatService | undefined
   guard: ThreatGuard | undefined
+  /** The replica quorum (undefined when the peers file names no seeds, or with `--quorum off`). */
+  quorum: DaemonQuorum | undefined
+  /** Layer priorities, scored and gossiped on `shoal/priority/1` (undefined with `--priority off`). */
+  priority: PriorityService | undefined
   private unwatchStore: (() => void) | undefined
   /** The registry mirror containerd pulls through (null when configured off). */
   mirror: Mirror | null = null
@@ -96,6 +105,10 @@ export class Daemon implements DaemonApi {
     const { config, components } = this
     const log = components.logger
     await mkdir(config.data, { recursive: true })
+    // Before anything starts: a peers file the quorum cannot use fails the start with nothing to undo.
+    const peersFile = config.peers != null ? await readPeersFile(config.peers) : undefined
+    const quorum = planQuorum(config.quorum, peersFile != null ? seedPeers(peersFile) : undefined)
+    const distances = config.priority && config.peers != null ? await readDistances(config.peers) : undefined
     await this.store.start()
     await this.usageLog.start()
     await this.hasher.start()
@@ -107,7 +120,8 @@ export class Daemon implements DaemonApi {
       announce: config.announce,
       ...(swarmKey != null ? { swarmKey } : {}),
       ...(config.maxConnections != null ? { maxConnections: config.maxConnections } : {}),
-      ...(components.transports != null ? { transports: components.transports } : {})
+      ...(components.transports != null ? { transports: components.transports } : {}),
+      ...(components.connectionGater != null ? { connectionGater: components.connectionGater } : {})
     })
     this.routing = new DhtRouting(
       { peerId: this.node.peerId, contentRouting: this.node.contentRouting, logger: log.child({ component: 'shoal:routing' }) },
@@ -133,10 +147,14 @@ export class Daemon implements DaemonApi {
     await this.routing.start()
     this.members.start()
     this.claims.start()
-    const peersFile = config.peers != null ? await readPeersFile(config.peers) : undefined
     this.bootstrapAddrs = [...(peersFile != null ? seedAddrs(peersFile) : []), ...config.bootstrap]
     await this.bootstrap()
+    if (quorum != null) {
+      this.quorum = new DaemonQuorum({ ...quorum, dir: join(config.data, QUORUM_DIR), selfId: this.peerId, electionTimeoutMs: config.electionTimeoutMs }, { libp2p: this.node, logger: log })
+      await this.quorum.start()
+    }
     if (config.threat) await this.startThreat()
+    if (config.priority) await this.startPriority(distances)
     if (config.mirror != null) {
       await this.tags.start()
       // Answers peers whatever this host's own tag-fallback setting (the mirror decides whether to ask).
@@ -181,7 +199,9 @@ export class Daemon implements DaemonApi {
     if (this.state !== 'running') return
     this.state = 'stopping'
     clearInterval(this.bootstrapTimer)
+    await this.priority?.stop()
     await this.mirror?.stop()
+    await this.quorum?.stop()
     this.unwatchStore?.()
     this.guard?.stop()
     await this.threat?.close()
@@ -226,6 +246,25 @@ export class Daemon implements DaemonApi {
     })
     // Blobs stored whole by `shoal add` are scanned in the background; the mirror judges its own.
     this.unwatchStore = store.on('index:added', ({ digest }) => { guard.enqueue(digest) })
+  }
+
+  /** Scores from the usage log, the guard's scans and the store; distances from the peers file's `rttMs`, when it has them. */
+  private async startPriority (distances: Distances | undefined): Promise<void> {
+    const { config } = this
+    const guard = this.guard
+    this.priority = createPriorityService({
+      region: config.region,
+      intervalMs: config.priorityIntervalMs,
+      ...(config.priorityWeights != null ? { weights: config.priorityWeights } : {}),
+      ...(distances != null ? { distances } : {})
+    }, {
+      usage: this.usageLog,
+      pubsub: gossipsubPubSub(this.node.services.pubsub),
+      logger: this.components.logger.child({ component: 'shoal:predict:priority' }),
+      holds: async digest => await this.store.hasBlob(digest),
+      ...(guard != null ? { threat: { score: async digest => (await guard.scanOf(digest))?.score, quarantined: async digest => await guard.quarantined(digest) != null } } : {})
+    })
+    await this.priority.start()
   }
 
   /** Images to scan: layers from the store when held, else from their registry. */

@@ -8,6 +8,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { ServedEvent } from '../registry/index.js'
 import type { Daemon } from './daemon.js'
+import type { QuorumStatus } from '../quorum/api.js'
 
 /** Pull durations span a cached manifest (ms) to a multi-GiB layer from the origin (minutes). */
 const DURATION_BUCKETS_S = [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 180, 600]
@@ -48,6 +49,24 @@ export class DaemonMetrics {
     total('shoal_threat_scan_failed_total', 'Background threat scans that failed (logged with the reason).', () => d.guard?.stats.failed ?? 0)
     total('shoal_threat_quarantined_total', 'Blobs put in quarantine (known malware, or a block level): deleted, never served or announced again.', () => d.guard?.stats.quarantined ?? 0)
     total('shoal_mirror_errors_total', 'Registry mirror requests answered with an error.', () => d.mirror?.stats.errors ?? 0)
+    // A seed's own Raft state (0 on a daemon that is not a seed): no network call in a scrape.
+    const quorum = (name: string, help: string, read: (s: QuorumStatus) => number): void => {
+      new Gauge({ name, help, registers: [r], async collect () { const s = await d.quorum?.localStatus().catch(() => undefined); this.set(s != null ? read(s) : 0) } })
+    }
+    quorum('shoal_quorum_term', 'The replica quorum\'s current term, on a seed.', s => s.term)
+    quorum('shoal_quorum_commit_index', 'Highest log index the seed knows committed.', s => s.commitIndex)
+    quorum('shoal_quorum_applied_index', 'Highest log index the seed has applied to its replica targets.', s => s.appliedIndex)
+    quorum('shoal_quorum_is_leader', '1 when this seed leads the replica quorum.', s => s.role === 'leader' ? 1 : 0)
+    gauge('shoal_quorum_heard_targets', 'Replica targets this daemon holds from shoal/targets/1 gossip.', () => d.quorum?.gossip.size ?? 0)
+    total('shoal_quorum_gossip_dropped_total', 'Targets messages not published because too many were in flight.', () => d.quorum?.gossip.dropped ?? 0)
+    total('shoal_priority_rounds_total', 'Priority rounds scored.', () => d.priority?.stats().rounds ?? 0)
+    total('shoal_priority_rounds_failed_total', 'Priority rounds that failed (logged with the reason; the last round stays).', () => d.priority?.stats().failedRounds ?? 0)
+    gauge('shoal_priority_layers_scored', 'Layers scored in the last priority round.', () => d.priority?.stats().layersScored ?? 0)
+    gauge('shoal_priority_peers_heard', 'Peers whose shoal/priority/1 message this daemon holds.', () => d.priority?.stats().peers ?? 0)
+    total('shoal_priority_gossip_received_total', 'shoal/priority/1 messages taken from peers.', () => d.priority?.stats().gossipReceived ?? 0)
+    total('shoal_priority_gossip_dropped_total', 'shoal/priority/1 messages dropped: malformed, too large, unsigned, or older than the one held.', () => d.priority?.stats().gossipDropped ?? 0)
+    total('shoal_priority_gossip_published_total', 'shoal/priority/1 messages published.', () => d.priority?.stats().gossipPublished ?? 0)
+    total('shoal_priority_gossip_publish_failed_total', 'shoal/priority/1 messages not published (refused, or too many in flight).', () => d.priority?.stats().gossipPublishFailed ?? 0)
     new Counter({
       name: 'shoal_artifact_lookups_total',
       help: 'Lookups of shard index artifacts (referrers) at the origin, by outcome: found, none, invalid (malformed, ignored), failed.',
