@@ -91,6 +91,7 @@ export class Daemon implements DaemonApi {
       ...(config.capacityBytes != null ? { capacityBytes: config.capacityBytes } : {})
     }, { logger: log })
     this.usageLog = createLevelUsageLog({ dir: join(config.data, 'usage') }, { logger: components.logger.child({ component: 'shoal:usage' }) })
+    this.prometheus.usage(this.usageLog)
     this.origins = new OriginClient({ origins: config.origins, auths: config.auths }, { logger: components.logger.child({ component: 'shoal:registry:origin' }) })
     this.tags = new LevelTagStore(join(config.data, 'tags'))
   }

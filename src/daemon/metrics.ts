@@ -7,6 +7,8 @@
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { ServedEvent } from '../registry/index.js'
+import type { UsageLog } from '../usage/index.js'
+import { usageMetrics } from '../usage/metrics.js'
 import type { Daemon } from './daemon.js'
 import type { QuorumStatus } from '../quorum/api.js'
 
@@ -91,6 +93,15 @@ export class DaemonMetrics {
     }
     this.requests.inc({ kind: e.kind, status: String(e.status) })
     this.duration.observe({ kind: e.kind }, e.durationMs / 1000)
+  }
+
+  /**
+   * The usage log's figures: totals by kind and source, and a digest label
+   * on the top N layers of the last hour only (a label per layer would grow
+   * without bound). Called once the daemon has its usage log.
+   */
+  usage (log: UsageLog): void {
+    usageMetrics(log, { registry: this.registry })
   }
 
   async render (): Promise<string> {

@@ -108,6 +108,8 @@ t.test('containerd pulls through shoal from a real registry', async t => {
     const metrics = await b.admin.metrics()
     t.match(metrics, /shoal_mirror_served_bytes_total\{source="peer",kind="blob"\} [1-9]/, 'metrics count peer bytes')
     t.match(metrics, /shoal_mirror_pull_duration_seconds_bucket/, 'metrics have the pull duration histogram')
+    t.match(metrics, /shoal_usage_top_layer_requests\{rank="1",digest="sha256:[0-9a-f]{64}"\} [1-9]/, 'the most requested layer of the last hour, from the usage roll-ups')
+    t.match(metrics, /shoal_usage_events_stored [1-9]/, 'usage events stored')
   })
 
   await t.test('skopeo copies through the mirror (no ns: the default origin)', async t => {
