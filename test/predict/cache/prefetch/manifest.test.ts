@@ -76,12 +76,18 @@ t.test('in the simulator: prefetched layers turn misses into hits (hand case)', 
   const requests = [manifest(0, 'M', 'c1'), layer(1000, 'A', 'c1'), layer(2000, 'B', 'c1'),
     layer(10_000, 'X', 'c3'), layer(11_000, 'Y', 'c3'), layer(12_000, 'Z', 'c3'),
     manifest(20_000, 'M', 'c2'), layer(21_000, 'A', 'c2'), layer(22_000, 'B', 'c2')]
-  const withPrefetch = replay(requests, createPolicy('lru', { capacityBytes: 3 }), 3, { prefetcher: createPrefetcher('manifest'), maxPrefetchBytesPerRequest: 2 })
+  const withPrefetch = replay(requests, createPolicy('lru', { capacityBytes: 3 }), 3, { prefetcher: createPrefetcher('manifest'), maxPrefetchBytesPerRequest: 2, manifests: 'cache' })
   t.same(withPrefetch.hits, [0, 0, 0, 0, 0, 0, 0, 1, 1])
   t.same(withPrefetch.steps[6]?.prefetched, ['A', 'B'])
   t.match(withPrefetch.result, { prefetched: 2, prefetchUsed: 2, precision: 1, coverage: 2 / (2 + 7), wastedBytes: 0 })
-  const without = replay(requests, createPolicy('lru', { capacityBytes: 3 }), 3, { prefetcher: createPrefetcher('none') })
+  const without = replay(requests, createPolicy('lru', { capacityBytes: 3 }), 3, { prefetcher: createPrefetcher('none'), manifests: 'cache' })
   t.equal(without.result.hits, 0)
+  // Manifests as signals (the default): M is never cached nor counted, the prefetcher still reads it.
+  // c1: A, B miss; X evicts nothing ([A B X]); Y -A, Z -B -> [X Y Z]; M at 20 s prefetches A (-X), B (-Y) -> [Z A B].
+  const signal = replay(requests, createPolicy('lru', { capacityBytes: 3 }), 3, { prefetcher: createPrefetcher('manifest'), maxPrefetchBytesPerRequest: 2 })
+  t.same(signal.hits, [0, 0, 0, 0, 0, 0, 0, 1, 1])
+  t.same(signal.steps[6]?.prefetched, ['A', 'B'])
+  t.match(signal.result, { requests: 7, prefetched: 2, prefetchUsed: 2, precision: 1, coverage: 2 / (2 + 5), wastedBytes: 0 })
 })
 
 t.test('prefetcher options are checked when it is built', async t => {
