@@ -66,13 +66,13 @@ t.test(`rules and forecasts on a generated trace (seed ${seed})`, async t => {
     let x = 0
     let y = 0
     perHour.forEach((n, h) => {
-      const local = new Date(endMs + h * hour).getUTCHours() + 0.5 + region.utcOffsetHours
+      const local = ((endMs + (h + 0.5) * hour) % (24 * hour)) / hour + region.utcOffsetHours
       x += (n - low) * Math.cos(2 * Math.PI * local / 24)
       y += (n - low) * Math.sin(2 * Math.PI * local / 24)
     })
     const centre = ((Math.atan2(y, x) * 24 / (2 * Math.PI)) % 24 + 24) % 24
     const distance = Math.min(Math.abs(centre - truth.peakLocalHour), 24 - Math.abs(centre - truth.peakLocalHour))
-    t.ok(distance <= 2, `${region.name}: forecast demand centred at ${centre.toFixed(1)}h local, planted peak ${truth.peakLocalHour}h`)
+    t.ok(distance <= 1, `${region.name}: forecast demand centred at ${centre.toFixed(1)}h local, planted peak ${truth.peakLocalHour}h`)
     const trough = Math.min(...perHour)
     t.ok(Math.max(...perHour) >= 2 * Math.max(trough, 1e-9), `${region.name}: peak ${Math.max(...perHour).toFixed(0)} against trough ${trough.toFixed(0)} per hour`)
   }
