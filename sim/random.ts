@@ -3,19 +3,11 @@
  * the same bytes (and digest) on every machine, and no two shards repeat.
  * The simulator, the benchmarks and the tests share these.
  */
-const MiB = 1024 * 1024
+import { seededRandom } from '../src/predict/trace/prng.js'
 
-/** A seeded 32-bit generator (splitmix32): the same seed, the same sequence, on every machine. */
-export function seededRandom (seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x9e3779b9) >>> 0
-    let z = s
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b)
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35)
-    return (z ^ (z >>> 16)) >>> 0
-  }
-}
+export { seededRandom }
+
+const MiB = 1024 * 1024
 
 /** `size` deterministic pseudo-random bytes (xorshift32 words; about 1 GB/s). */
 export function randomBytes (size: number, seed = 1): Uint8Array {
