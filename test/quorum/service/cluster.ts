@@ -101,8 +101,8 @@ export class SeedCluster {
   async connect (): Promise<void> {
     for (const a of this.running()) {
       for (const b of this.running()) {
-        if (a === b || a.blocked.has(b.id) || b.blocked.has(a.id) || a.node!.getConnections(b.node!.peerId).length > 0) continue
-        await a.node!.dial(b.node!.getMultiaddrs()[0]!)
+        if (a === b || a.blocked.has(b.id) || b.blocked.has(a.id)) continue
+        await dialUntilConnected(a.node!, b.node!)
       }
     }
   }
@@ -130,7 +130,7 @@ export class SeedCluster {
   async heal (s: Seed): Promise<void> {
     s.blocked.clear()
     await this.connect()
-    for (const o of this.observers) if (o.node.getConnections(s.node!.peerId).length === 0) await o.node.dial(s.node!.getMultiaddrs()[0]!)
+    for (const o of this.observers) await dialUntilConnected(o.node, s.node!)
   }
 
   async statuses (): Promise<Array<QuorumStatus & { name: string }>> {
@@ -178,4 +178,24 @@ export async function eventually (check: () => boolean | Promise<boolean>, timeo
 
 export function digest (n: number): string {
   return 'sha256:' + n.toString(16).padStart(64, '0')
+}
+
+/**
+ * Dial until a connection exists. The seeds' own transports redial their
+ * peers too, and when both ends dial at once one attempt may be reset
+ * (ECONNRESET) while the other succeeds: only a missing connection after a
+ * few tries is an error.
+ */
+async function dialUntilConnected (from: ShoalLibp2p, to: ShoalLibp2p): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    if (from.getConnections(to.peerId).length > 0) return
+    try {
+      await from.dial(to.getMultiaddrs()[0]!)
+      return
+    } catch (err) {
+      if (from.getConnections(to.peerId).length > 0) return
+      if (attempt >= 5) throw err
+      await new Promise(resolve => setTimeout(resolve, 100 * attempt))
+    }
+  }
 }
