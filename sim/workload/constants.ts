@@ -22,8 +22,5 @@ export const MAX_TRACE_ROWS = 1_000_000
 export const MAX_TRACE_CHARS = 256 * MiB
 /** Malformed trace rows described in a plan (all are counted). */
 export const MAX_TRACE_ERRORS_KEPT = 20
-/** Largest catalog file read. */
-export const MAX_CATALOG_BYTES = 64 * MiB
-
-/** Where the catalog lives inside the shared data directory. */
-export const CATALOG_FILE = 'catalog/dockerhub-top150.json'
+/** The catalog's place in the shared data and its size limit: the trace generator's. */
+export { CATALOG_FILE, MAX_CATALOG_BYTES } from '../../src/predict/trace/constants.js'

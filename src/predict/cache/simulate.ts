@@ -77,30 +77,20 @@ class Simulation {
       checkRequest(r, i, previousMs)
       previousMs = r.tsMs
       const counted = r.tsMs >= o.warmupEndMs
-      if (r.kind === 'manifest' && o.manifests === 'signal') {
-        if (o.prefetcher !== undefined) {
-          this.prefetchedNow = o.onStep !== undefined ? [] : undefined
-          this.evicted = o.onStep !== undefined ? [] : undefined
-          o.prefetcher.observe(r, false)
-          const suggested = o.prefetcher.suggest(r)
-          if (suggested.length > 0) this.prefetch(r, suggested, counted)
-          if (o.checkInvariants) this.checkInvariants(i)
-          o.onStep?.({ index: i, request: r, hit: false, counted: false, evicted: this.evicted ?? [], prefetched: this.prefetchedNow ?? [], cachedBytes: this.cachedBytes })
-        }
-        continue
-      }
+      // A manifest taken as a signal only informs the prefetcher: neither cached nor counted.
+      const signal = r.kind === 'manifest' && o.manifests === 'signal'
       if (o.onStep !== undefined) {
         this.evicted = []
         this.prefetchedNow = []
       }
-      const hit = this.request(r, counted)
+      const hit = signal ? false : this.request(r, counted)
       if (o.prefetcher !== undefined) {
         o.prefetcher.observe(r, hit)
         const suggested = o.prefetcher.suggest(r)
         if (suggested.length > 0) this.prefetch(r, suggested, counted)
       }
       if (o.checkInvariants) this.checkInvariants(i)
-      o.onStep?.({ index: i, request: r, hit, counted, evicted: this.evicted ?? [], prefetched: this.prefetchedNow ?? [], cachedBytes: this.cachedBytes })
+      o.onStep?.({ index: i, request: r, hit, counted: counted && !signal, evicted: this.evicted ?? [], prefetched: this.prefetchedNow ?? [], cachedBytes: this.cachedBytes })
     }
     const misses = result.requests - result.hits
     result.hitRatio = result.requests > 0 ? result.hits / result.requests : 0
