@@ -128,7 +128,7 @@ export class Daemon implements DaemonApi {
       { peerId: this.node.peerId, contentRouting: this.node.contentRouting, logger: log.child({ component: 'shoal:routing' }) },
       { listHeld: () => this.heldCids() }
     )
-    this.server = new ExchangeServer({ registrar: this.node, isConnected: peer => this.node.getConnections().some(c => c.remotePeer.toString() === peer && c.status === 'open'), store: this.store, logger: log.child({ component: 'shoal:exchange:server' }), traffic: this.traffic, incoming: this.incoming })
+    this.server = new ExchangeServer({ registrar: this.node, isConnected: peer => this.node.getConnections().some(c => c.remotePeer.toString() === peer && c.status === 'open'), store: this.store, logger: log.child({ component: 'shoal:exchange:server' }), traffic: this.traffic, incoming: this.incoming, growing: digest => this.mirror?.growing(digest) })
     const client = new ExchangeClient({ dialer: this.node, stats: this.stats, traffic: this.traffic })
     this.exchangeClient = client
     this.fetcher = new Fetcher(
@@ -328,7 +328,12 @@ export class Daemon implements DaemonApi {
           return undefined
         }
       },
-      claimOrigin: (digest, done) => { this.claims.announce(digest, done) }
+      claimOrigin: (digest, done) => { this.claims.announce(digest, done) },
+      streamingPeer: digest => {
+        const claim = this.claims.claimOf(digest)
+        return claim != null && !claim.done && !this.stats.isBanned(claim.peerId) ? claim.peerId : undefined
+      },
+      fetchGrowing: async (digest, peer, options) => await this.fetcher.fetchGrowing(digest, peerIdFromString(peer), options)
     }
   }
 

@@ -7,14 +7,14 @@ import { createHash } from 'node:crypto'
 import { pbStream } from '@libp2p/utils'
 import { CID } from 'multiformats/cid'
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
-import { cidFromSha256 } from '../shard/cid.js'
+import { cidFromSha256, SHA256_CODE } from '../shard/cid.js'
 import { decodeIndex } from '../shard/index-codec.js'
 import type { ShardIndex } from '../shard/types.js'
 import {
-  HAVE_PROTOCOL, INDEX_PROTOCOL, MAX_HAVE_BYTES, MAX_HEADER_BYTES, MAX_INDEX_BYTES, MAX_SHARD_BYTES,
+  HAVE_PROTOCOL, INDEX_PROTOCOL, MAX_HAVE_BYTES, MAX_HEADER_BYTES, MAX_INDEX_BYTES, MAX_PARTIAL_SHARDS, MAX_SHARD_BYTES,
   IDLE_STREAM_MAX_AGE_MS, IDLE_STREAMS_PER_PEER, RESPONSE_TIMEOUT_MS, SHARD_PROTOCOL, STALL_TIMEOUT_MS
 } from './constants.js'
-import { PeerStatusError, ProtocolError, ShardMismatchError, StallError } from './errors.js'
+import { PeerStatusError, ProtocolError, ShardMismatchError, StallError, TruncatedError } from './errors.js'
 import { HaveRequest, HaveResponse, IndexRequest, IndexResponse, ShardRequest, ShardResponse, Status } from './messages.js'
 import type { PeerStats } from './peer-stats.js'
 import type { TrafficCounter } from './traffic.js'
@@ -41,6 +41,11 @@ export interface RemoteHave {
   shards: number
   bitmap: Uint8Array
 }
+
+/** A peer's answer to a partial-index request: the whole index, or the next shards of a blob still arriving. */
+export type IndexTail =
+  | { kind: 'whole', index: ShardIndex }
+  | { kind: 'partial', sizeBytes: number, shards: Array<{ cid: CID, length: number }> }
 
 export interface ExchangeClientInit {
   responseTimeoutMs?: number
@@ -138,7 +143,7 @@ export class ExchangeClient {
         clearInterval(watchdog)
       }
       if (signal.aborted) throw signal.reason
-      if (got < length) throw new ProtocolError(`peer ${key} closed the stream after ${got} of ${length} bytes of ${cid}`)
+      if (got < length) throw new TruncatedError(`peer ${key} closed the stream after ${got} of ${length} bytes of ${cid}`)
       this.components.traffic.received(key, got)
       if (!cidFromSha256(hash.digest()).equals(cid)) throw new ShardMismatchError(`peer ${key} sent bytes for ${cid} that hash to something else`)
       const ms = performance.now() - started
@@ -177,6 +182,35 @@ export class ExchangeClient {
   }
 
   /**
+   * The shards of a blob the peer is still streaming in, from position
+   * `from` on (the peer holds the request up to `waitMs` for a new one), or
+   * its whole index once it has one; undefined when it has neither. Checked
+   * for form only: the shards are verified as they arrive, and the blob
+   * against its digest at the end.
+   */
+  async getIndexTail (peer: PeerId, digest: string, from: number, waitMs: number, options: { signal?: AbortSignal } = {}): Promise<IndexTail | undefined> {
+    const res = await this.request(peer, INDEX_PROTOCOL, { digest, partial: true, from, waitMs }, IndexRequest, IndexResponse, MAX_INDEX_BYTES + MAX_HEADER_BYTES, options.signal, waitMs)
+    if (res.status === Status.NOT_FOUND) return undefined
+    if (res.status !== Status.OK) throw new PeerStatusError(`peer ${peer} answered ${res.status} for the partial index of ${digest}: ${res.error}`, res.status)
+    if (res.index.byteLength > 0) {
+      const index = decodeIndex(res.index)
+      if (index.digest !== digest) throw new ProtocolError(`peer ${peer} sent the index of ${index.digest} when asked for ${digest}`)
+      return { kind: 'whole', index }
+    }
+    if (res.shards.length > MAX_PARTIAL_SHARDS) throw new ProtocolError(`peer ${peer} listed ${res.shards.length} shards of ${digest} in one answer; the limit is ${MAX_PARTIAL_SHARDS}`)
+    const sizeBytes = Number(res.size)
+    if (!Number.isSafeInteger(sizeBytes)) throw new ProtocolError(`peer ${peer} declared a size of ${res.size} bytes for ${digest}`)
+    const shards = res.shards.map((s, i) => {
+      let cid: CID
+      try { cid = CID.decode(s.cid) } catch { throw new ProtocolError(`peer ${peer} listed shard ${from + i} of ${digest} with an invalid CID`) }
+      if (cid.version !== 1 || cid.code !== 0x55 || cid.multihash.code !== SHA256_CODE) throw new ProtocolError(`peer ${peer} listed shard ${from + i} of ${digest} as ${cid.toString()}, not a raw sha2-256 CID`)
+      if (!(s.length >= 1 && s.length <= MAX_SHARD_BYTES)) throw new ProtocolError(`peer ${peer} listed shard ${from + i} of ${digest} with ${s.length} bytes; shards are 1 to ${MAX_SHARD_BYTES}`)
+      return { cid, length: s.length }
+    })
+    return { kind: 'partial', sizeBytes, shards }
+  }
+
+  /**
    * A new stream on an open connection to the peer (dialling one only when
    * there is none). Going through `dialProtocol` would consult the peer store
    * on every request, which costs more CPU than the request itself. The
@@ -191,9 +225,10 @@ export class ExchangeClient {
     return await connection.newStream(protocol, { signal: s, negotiateFully: false })
   }
 
-  private async request<Req, Res> (peer: PeerId, protocol: string, req: Req, reqCodec: { encode(r: Req): Uint8Array }, resCodec: { decode(b: Uint8Array | import('uint8arraylist').Uint8ArrayList): Res }, maxBytes: number, signal?: AbortSignal): Promise<Res> {
+  /** One request and its answer; `holdMs`: how long the peer may hold the answer back on purpose, on top of the response timeout. */
+  private async request<Req, Res> (peer: PeerId, protocol: string, req: Req, reqCodec: { encode(r: Req): Uint8Array }, resCodec: { decode(b: Uint8Array | import('uint8arraylist').Uint8ArrayList): Res }, maxBytes: number, signal?: AbortSignal, holdMs = 0): Promise<Res> {
     const stream = await this.open(peer, protocol, signal)
-    const timeout = AbortSignal.timeout(this.init.responseTimeoutMs ?? RESPONSE_TIMEOUT_MS)
+    const timeout = AbortSignal.timeout((this.init.responseTimeoutMs ?? RESPONSE_TIMEOUT_MS) + holdMs)
     const s = signal != null ? AbortSignal.any([signal, timeout]) : timeout
     try {
       const pb = pbStream(stream, { maxDataLength: maxBytes })

@@ -11,6 +11,13 @@ export class PeerStatusError extends Error {
 export class ShardMismatchError extends Error {
   override name = 'ShardMismatchError'
 }
+/**
+ * The peer ended a transfer early (an overloaded or stopping server resets
+ * the stream). A failure to retry elsewhere, not a lie: nothing it sent was wrong.
+ */
+export class TruncatedError extends Error {
+  override name = 'TruncatedError'
+}
 /** No bytes arrived for too long. */
 export class StallError extends Error {
   override name = 'StallError'

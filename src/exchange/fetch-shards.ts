@@ -28,6 +28,16 @@ export interface FetchRunDeps {
   slots: PeerSlots
 }
 
+/**
+ * A blob whose index is still growing (its source is streaming it from the
+ * origin): `next` resolves with the next shards as the source cuts them, and
+ * `done` once they are the last. The source holds every shard it lists.
+ */
+export interface Growth {
+  next: (signal: AbortSignal) => Promise<{ refs: ShardRef[], done: boolean }>
+  source: Holder
+}
+
 interface Task {
   ref: ShardRef
   positions: number[]
@@ -45,21 +55,33 @@ interface Task {
   stored: boolean
 }
 
-export async function fetchShards (run: FetchRunDeps, index: ShardIndex, holders: Holders, options: FetchOptions, started: number): Promise<FetchResult> {
+/**
+ * Fetch every missing shard of `index`; with `growth`, `index` is only the
+ * blob's digest (its shards arrive through `growth` while the fetch runs).
+ */
+export async function fetchShards (run: FetchRunDeps, index: ShardIndex, holders: Holders, options: FetchOptions, started: number, growth?: Growth): Promise<FetchResult> {
   const { components, init, slots } = run
   const { store, client, stats, routing, logger } = components
   const digest = index.digest
   const result: FetchResult = { digest, sizeBytes: index.size, ms: 0, bytesBySource: { local: 0, peer: 0, origin: 0 }, bytesByPeer: {}, hedged: 0, retries: 0, handedOff: 0 }
   const tasks = new Map<string, Task>()
-  index.shards.forEach((ref, i) => {
-    const key = ref.cid.toString()
-    const t = tasks.get(key)
-    if (t != null) { t.positions.push(i); return }
-    if (store.hasSync(ref.cid)) { result.bytesBySource.local += ref.length; options.onShard?.(ref, 'local'); return }
-    tasks.set(key, { ref, positions: [i], tieBreak: randomInt(2 ** 30), attempts: 0, inflight: new Map(), hedgeDue: false, done: false, tried: new Set(), handoffs: new Map(), notBeforeMs: 0, begun: false, stored: false })
-  })
-  const pending = new Set(tasks.values())
-  if (pending.size === 0) { result.ms = performance.now() - started; return result }
+  const pending = new Set<Task>()
+  let shardCount = 0
+  const addShards = (refs: readonly ShardRef[]): void => {
+    for (const ref of refs) {
+      const i = shardCount++
+      const key = ref.cid.toString()
+      const t = tasks.get(key)
+      if (t != null) { t.positions.push(i); continue }
+      if (store.hasSync(ref.cid)) { result.bytesBySource.local += ref.length; options.onShard?.(ref, 'local'); continue }
+      const task: Task = { ref, positions: [i], tieBreak: randomInt(2 ** 30), attempts: 0, inflight: new Map(), hedgeDue: false, done: false, tried: new Set(), handoffs: new Map(), notBeforeMs: 0, begun: false, stored: false }
+      tasks.set(key, task)
+      pending.add(task)
+    }
+  }
+  addShards(index.shards)
+  let growing = growth != null
+  if (pending.size === 0 && !growing) { result.ms = performance.now() - started; return result }
 
   const controller = new AbortController()
   const signal = options.signal != null ? AbortSignal.any([options.signal, controller.signal]) : controller.signal
@@ -81,19 +103,22 @@ export async function fetchShards (run: FetchRunDeps, index: ShardIndex, holders
   // reschedules at once. The DHT is asked for the layer's providers every
   // PROVIDER_LOOKUP_MS (dear: an iterative lookup), without ever holding up the
   // have-maps; shards nobody is known to hold get a lookup of their own.
-  const ourIndexCid = indexCid(index).toString()
+  // A growing index has no CID until it is whole: until then no have-map matches it.
+  const ourIndexCid = growing ? '' : indexCid(index).toString()
   const disagreed = new Set<string>()
   const askHave = async (h: Holder): Promise<void> => {
     if (h.asking) return
     h.asking = true
     try {
       const have = await client.getHave(h.id, digest, { signal })
-      if (have == null) {
-        h.has.clear()
+      if (h === growth?.source) {
+        // The source of a growing index holds every shard it listed, whatever its have-map says.
+      } else if (have == null) {
+        holders.reset(h)
       } else if (have.indexCid.toString() !== ourIndexCid) {
         // Its bitmap counts the shards of another index: meaningless for this one. (Not
         // dropped: if this index proves wrong, the next round may use the peer's.)
-        h.has.clear()
+        holders.reset(h)
         if (options.trusted === true && !disagreed.has(h.key)) {
           disagreed.add(h.key)
           logger.warn({ peer: h.key, digest, theirs: have.indexCid.toString(), trusted: ourIndexCid }, 'peer holds a shard index that disagrees with the trusted one; ignoring and penalising it')
@@ -104,7 +129,8 @@ export async function fetchShards (run: FetchRunDeps, index: ShardIndex, holders
       }
     } catch (err) {
       if (signal.aborted) return
-      h.failures++
+      // A have-map stuck behind shards on a busy link is late, not lost: only other failures count.
+      if ((err as Error).name !== 'TimeoutError') h.failures++
       if (h.failures >= 3) h.dropped = true
       logger.debug({ peer: h.key, err: (err as Error).message }, 'have request failed')
     } finally {
@@ -156,7 +182,6 @@ export async function fetchShards (run: FetchRunDeps, index: ShardIndex, holders
   // A holder with the whole blob is usually a seed that every fetcher leans on; when a
   // shard is also at a partial holder (another fetcher), take it from there and leave
   // the seed's upload for shards nobody else has yet.
-  const shardCount = index.shards.length
   const pickHolder = (t: Task, now: number): Holder | undefined => {
     let best: Holder | undefined
     let bestCost = Infinity
@@ -194,7 +219,7 @@ export async function fetchShards (run: FetchRunDeps, index: ShardIndex, holders
       try { routing.provide(t.ref.cid, 'low') } catch (err) { logger.warn({ err: (err as Error).message }, 'shard not announced') }
       options.onShard?.(t.ref, source, peer)
       storedCount++
-      if (storedCount === tasks.size) finish()
+      if (storedCount === tasks.size && !growing) finish()
     }, (err: Error) => { abortAll(new FetchFailedError(`could not store shard ${t.ref.cid} of ${digest}: ${err.message}`)) })
   }
   let storedCount = 0
@@ -333,6 +358,24 @@ export async function fetchShards (run: FetchRunDeps, index: ShardIndex, holders
     if (waitingForHolders && lookups >= NO_HOLDER_LOOKUPS && running === 0 && lookupLoop.p == null) {
       abortAll(new FetchFailedError(`no peer holds ${pending.size} shard(s) of ${digest} and there is no origin`))
     }
+  }
+
+  // Shards of a growing index, as the source cuts them; the fetch ends once the last are stored.
+  const grow = async (g: Growth): Promise<void> => {
+    while (growing && failure == null) {
+      const { refs, done } = await g.next(signal)
+      const first = shardCount
+      addShards(refs)
+      holders.expect(g.source, Array.from({ length: shardCount - first }, (_v, k) => first + k))
+      if (done) {
+        growing = false
+        if (storedCount === tasks.size) finish()
+      }
+      schedule()
+    }
+  }
+  if (growth != null) {
+    grow(growth).catch((err: Error) => { if (!signal.aborted) abortAll(err) })
   }
 
   const haveTimer = setInterval(() => { startLoop(refreshHaves, haveLoop) }, init.haveRefreshMs ?? HAVE_REFRESH_MS)

@@ -18,16 +18,19 @@
 import { createHash } from 'node:crypto'
 import type { Logger } from 'pino'
 import { digestToCid } from '../shard/cid.js'
+import type { PeerId } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
 import type { ShardIndex, ShardRef } from '../shard/types.js'
 import type { Routing } from '../routing/index.js'
 import type { ShardStore } from '../store/index.js'
 import type { ExchangeClient } from './client.js'
-import { BlobDigestMismatchError, FetchFailedError } from './errors.js'
+import { BlobDigestMismatchError, FetchFailedError, ProtocolError } from './errors.js'
 import { Holders } from './holders.js'
 import type { Incoming } from './incoming.js'
 import type { PeerStats } from './peer-stats.js'
 import { PeerSlots } from './peer-slots.js'
 import { fetchShards } from './fetch-shards.js'
+import { PARTIAL_WAIT_MS } from './constants.js'
 
 /** Where shards nobody holds come from: the origin registry, by HTTP Range. */
 export type OriginSource = (req: { digest: string, ref: ShardRef }, options: { signal: AbortSignal }) => Promise<Uint8Array>
@@ -44,6 +47,8 @@ export interface FetchOptions {
   order?: 'rarest' | 'sequential'
   /** Called as each shard is stored. */
   onShard?: (ref: ShardRef, source: ShardSource, peer?: string) => void
+  /** Peers known to hold the blob or part of it (say, the one that gave its index): asked for their have-maps at once, before any DHT lookup answers. */
+  providers?: string[]
   /** Where shards no peer holds come from for this fetch (the registry mirror names the origin and repository per request). @default the fetcher's `origin` */
   origin?: OriginSource
 }
@@ -58,6 +63,11 @@ export interface FetchResult {
   retries: number
   /** Requests a holder answered by pointing at a peer it had just sent the shard to. */
   handedOff: number
+}
+
+export interface GrowingFetchOptions extends FetchOptions {
+  /** Called as the source lists more shards (in blob order), with the blob's declared size. */
+  onRefs?: (refs: ShardRef[], sizeBytes: number) => void
 }
 
 export interface FetcherComponents {
@@ -90,6 +100,9 @@ export class Fetcher {
     const layerCid = digestToCid(digest)
     const { store, logger } = this.components
     const holders = new Holders()
+    for (const p of options.providers ?? []) {
+      try { holders.upsert(peerIdFromString(p)) } catch { logger.debug({ peer: p }, 'ignored a provider hint that is not a peer id') }
+    }
     let index = options.index ?? await store.getIndex(digest)
     let indexFrom: string | undefined
     const tried = new Set<string>()
@@ -116,6 +129,73 @@ export class Fetcher {
       if (h != null) h.dropped = true
       index = undefined
     }
+  }
+
+  /**
+   * Fetch a blob that `source` is streaming from the origin now, while it
+   * does: its index is asked for again and again (each answer lists the
+   * shards cut since the last), and each listed shard is fetched from the
+   * source, or from a peer it has already passed it on to (hand-offs), as
+   * soon as it is listed. So a follower trails the source by about a round
+   * trip and a shard, instead of waiting for the whole blob. The source's
+   * listing is untrusted like any peer's index: every shard is checked
+   * against its CID, the final index against the listing, and the blob
+   * against its digest.
+   */
+  async fetchGrowing (digest: string, source: PeerId, options: GrowingFetchOptions = {}): Promise<FetchResult> {
+    const started = performance.now()
+    const { client, store, stats, routing, logger } = this.components
+    const key = source.toString()
+    const refs: ShardRef[] = []
+    let end = 0
+    let sizeBytes: number | undefined
+    let whole: ShardIndex | undefined
+    const holders = new Holders()
+    const next = async (signal: AbortSignal): Promise<{ refs: ShardRef[], done: boolean }> => {
+      for (;;) {
+        const tail = await client.getIndexTail(source, digest, refs.length, PARTIAL_WAIT_MS, { signal })
+        if (tail == null) throw new FetchFailedError(`peer ${key} no longer streams ${digest} and has no index of it`)
+        if (tail.kind === 'whole') {
+          const { index } = tail
+          const differs = refs.findIndex((r, i) => !sameRef(r, index.shards[i]))
+          if (differs >= 0 || (sizeBytes !== undefined && index.size !== sizeBytes)) {
+            stats.penalise(key)
+            throw new ProtocolError(`peer ${key}'s index of ${digest} disagrees with the shards it listed while streaming it (${differs >= 0 ? `shard ${differs}` : 'size'})`)
+          }
+          whole = index
+          const rest = index.shards.slice(refs.length)
+          refs.push(...rest)
+          options.onRefs?.(rest, index.size)
+          return { refs: rest, done: true }
+        }
+        if (sizeBytes === undefined) sizeBytes = tail.sizeBytes
+        else if (tail.sizeBytes !== sizeBytes) throw new ProtocolError(`peer ${key} declared ${digest} as ${sizeBytes} and then ${tail.sizeBytes} bytes`)
+        const add = tail.shards.map(s => {
+          const ref = { cid: s.cid, offset: end, length: s.length }
+          end += s.length
+          return ref
+        })
+        if (end > sizeBytes) throw new ProtocolError(`peer ${key} listed ${end} bytes of shards for ${digest}, declared as ${sizeBytes} bytes`)
+        if (add.length > 0) {
+          refs.push(...add)
+          options.onRefs?.(add, sizeBytes)
+          return { refs: add, done: false }
+        }
+      }
+    }
+    const empty: ShardIndex = { digest, size: 0, chunker: { name: '', minBytes: 0, avgBytes: 0, maxBytes: 0 }, shards: [] }
+    const result = await fetchShards({ components: this.components, init: this.init, slots: this.slots }, empty, holders, options, started, { next, source: holders.upsert(source) })
+    if (whole == null) throw new FetchFailedError(`the fetch of ${digest} from ${key} ended without its index`)
+    result.sizeBytes = whole.size
+    await store.putIndex(whole)
+    if (!await this.verifyBlob(whole, options.signal)) {
+      await store.deleteBlob(digest)
+      stats.penalise(key)
+      throw new BlobDigestMismatchError(`blob ${digest} assembled from the shards ${key} listed does not match its digest`)
+    }
+    routing.provide(digestToCid(digest))
+    logger.debug({ digest, ms: result.ms, bySource: result.bytesBySource, handedOff: result.handedOff }, 'growing blob fetched')
+    return result
   }
 
   /** A blob's shard index from the nearest provider that has one (untrusted until the blob checks out). */
@@ -150,4 +230,8 @@ export class Fetcher {
     for await (const buf of this.components.store.readBlob(index.digest, { signal, verify: false })) hash.update(buf)
     return 'sha256:' + hash.digest('hex') === index.digest
   }
+}
+
+function sameRef (a: ShardRef, b: ShardRef | undefined): boolean {
+  return b != null && a.offset === b.offset && a.length === b.length && a.cid.equals(b.cid)
 }

@@ -49,6 +49,12 @@ export class Holders {
     }
   }
 
+  /** Forget what `h`'s last have-map said; positions handed off to it stay. */
+  reset (h: Holder): void {
+    h.has.clear()
+    for (const i of h.expected) h.has.add(i)
+  }
+
   /** A shard was handed off to `h`: treat it as held there until told otherwise. */
   expect (h: Holder, positions: number[]): void {
     for (const i of positions) { h.has.add(i); h.expected.add(i) }

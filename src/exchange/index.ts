@@ -11,9 +11,9 @@
  */
 export * from './constants.js'
 export * from './errors.js'
-export { ExchangeServer, type ExchangeServerInit, type ExchangeServerComponents } from './server.js'
+export { ExchangeServer, type ExchangeServerInit, type ExchangeServerComponents, type GrowingBlob } from './server.js'
 export { ExchangeClient, type ExchangeClientInit, type ExchangeClientComponents, type Dialer, type RemoteHave } from './client.js'
-export { Fetcher, type FetcherInit, type FetcherComponents, type FetchOptions, type FetchResult, type OriginSource, type ShardSource } from './fetcher.js'
+export { Fetcher, type FetcherInit, type FetcherComponents, type FetchOptions, type FetchResult, type GrowingFetchOptions, type OriginSource, type ShardSource } from './fetcher.js'
 export { PeerStats, type PeerStat } from './peer-stats.js'
 export { TrafficCounter, type PeerTraffic } from './traffic.js'
 export { PeerLimiter } from './limiter.js'

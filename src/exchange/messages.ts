@@ -1,4 +1,4 @@
-import { decodeMessage, encodeMessage, enumeration, message, streamMessage } from 'protons-runtime'
+import { decodeMessage, encodeMessage, enumeration, MaxLengthError, message, streamMessage } from 'protons-runtime'
 import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
 import type { Codec, DecodeOptions } from 'protons-runtime'
 import type { Uint8ArrayList } from 'uint8arraylist'
@@ -548,6 +548,9 @@ export namespace HaveResponse {
 
 export interface IndexRequest {
   digest: string
+  partial: boolean
+  from: number
+  waitMs: number
 }
 
 export namespace IndexRequest {
@@ -565,12 +568,30 @@ export namespace IndexRequest {
           w.string(obj.digest)
         }
 
+        if ((obj.partial != null && obj.partial !== false)) {
+          w.uint32(16)
+          w.bool(obj.partial)
+        }
+
+        if ((obj.from != null && obj.from !== 0)) {
+          w.uint32(24)
+          w.uint32(obj.from)
+        }
+
+        if ((obj.waitMs != null && obj.waitMs !== 0)) {
+          w.uint32(32)
+          w.uint32(obj.waitMs)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          digest: ''
+          digest: '',
+          partial: false,
+          from: 0,
+          waitMs: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -581,6 +602,18 @@ export namespace IndexRequest {
           switch (tag >>> 3) {
             case 1: {
               obj.digest = reader.string()
+              break
+            }
+            case 2: {
+              obj.partial = reader.bool()
+              break
+            }
+            case 3: {
+              obj.from = reader.uint32()
+              break
+            }
+            case 4: {
+              obj.waitMs = reader.uint32()
               break
             }
             default: {
@@ -605,6 +638,27 @@ export namespace IndexRequest {
               }
               break
             }
+            case 2: {
+              yield {
+                field: `${prefix}.partial`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.from`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.waitMs`,
+                value: reader.uint32()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -622,6 +676,21 @@ export namespace IndexRequest {
     value: string
   }
 
+  export interface IndexRequestPartialFieldEvent {
+    field: '$.partial'
+    value: boolean
+  }
+
+  export interface IndexRequestFromFieldEvent {
+    field: '$.from'
+    value: number
+  }
+
+  export interface IndexRequestWaitMsFieldEvent {
+    field: '$.waitMs'
+    value: number
+  }
+
   export function encode (obj: Partial<IndexRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, IndexRequest.codec())
   }
@@ -630,8 +699,120 @@ export namespace IndexRequest {
     return decodeMessage(buf, IndexRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<IndexRequest>): Generator<IndexRequestDigestFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<IndexRequest>): Generator<IndexRequestDigestFieldEvent | IndexRequestPartialFieldEvent | IndexRequestFromFieldEvent | IndexRequestWaitMsFieldEvent> {
     return streamMessage(buf, IndexRequest.codec(), opts)
+  }
+}
+
+export interface PartialShard {
+  cid: Uint8Array<ArrayBuffer>
+  length: number
+}
+
+export namespace PartialShard {
+  let _codec: Codec<PartialShard>
+
+  export const codec = (): Codec<PartialShard> => {
+    if (_codec == null) {
+      _codec = message<PartialShard>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.cid != null && obj.cid.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.cid)
+        }
+
+        if ((obj.length != null && obj.length !== 0)) {
+          w.uint32(16)
+          w.uint32(obj.length)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          cid: uint8ArrayAlloc(0),
+          length: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.cid = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.length = reader.uint32()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.cid`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.length`,
+                value: reader.uint32()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface PartialShardCidFieldEvent {
+    field: '$.cid'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface PartialShardLengthFieldEvent {
+    field: '$.length'
+    value: number
+  }
+
+  export function encode (obj: Partial<PartialShard>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, PartialShard.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PartialShard>): PartialShard {
+    return decodeMessage(buf, PartialShard.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PartialShard>): Generator<PartialShardCidFieldEvent | PartialShardLengthFieldEvent> {
+    return streamMessage(buf, PartialShard.codec(), opts)
   }
 }
 
@@ -639,6 +820,8 @@ export interface IndexResponse {
   status: Status
   index: Uint8Array<ArrayBuffer>
   error: string
+  size: bigint
+  shards: PartialShard[]
 }
 
 export namespace IndexResponse {
@@ -666,6 +849,18 @@ export namespace IndexResponse {
           w.string(obj.error)
         }
 
+        if ((obj.size != null && obj.size !== 0n)) {
+          w.uint32(32)
+          w.uint64(obj.size)
+        }
+
+        if (obj.shards != null && obj.shards.length > 0) {
+          for (const value of obj.shards) {
+            w.uint32(42)
+            PartialShard.codec().encode(value, w)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -673,7 +868,9 @@ export namespace IndexResponse {
         const obj: any = {
           status: Status.OK,
           index: uint8ArrayAlloc(0),
-          error: ''
+          error: '',
+          size: 0n,
+          shards: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -694,6 +891,20 @@ export namespace IndexResponse {
               obj.error = reader.string()
               break
             }
+            case 4: {
+              obj.size = reader.uint64()
+              break
+            }
+            case 5: {
+              if (opts.limits?.shards != null && obj.shards.length === opts.limits.shards) {
+                throw new MaxLengthError('Decode error - repeated field "shards" had too many elements')
+              }
+
+              obj.shards.push(PartialShard.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.shards$
+              }))
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -703,6 +914,10 @@ export namespace IndexResponse {
 
         return obj
       }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          shards: 0
+        }
+
         const end = length == null ? reader.len : reader.pos + length
 
         while (reader.pos < end) {
@@ -728,6 +943,31 @@ export namespace IndexResponse {
                 field: `${prefix}.error`,
                 value: reader.string()
               }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.size`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 5: {
+              if (opts.limits?.shards != null && obj.shards === opts.limits.shards) {
+                throw new MaxLengthError('Streaming decode error - repeated field "shards" had too many elements')
+              }
+
+              for (const evt of PartialShard.codec().stream(reader, reader.uint32(), `${prefix}.shards[]`, {
+                limits: opts.limits?.shards$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.shards
+                }
+              }
+
+              obj.shards++
+
               break
             }
             default: {
@@ -757,6 +997,23 @@ export namespace IndexResponse {
     value: string
   }
 
+  export interface IndexResponseSizeFieldEvent {
+    field: '$.size'
+    value: bigint
+  }
+
+  export interface IndexResponseShardsCidFieldEvent {
+    field: '$.shards[].cid'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface IndexResponseShardsLengthFieldEvent {
+    field: '$.shards[].length'
+    value: number
+    index: number
+  }
+
   export function encode (obj: Partial<IndexResponse>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, IndexResponse.codec())
   }
@@ -765,7 +1022,7 @@ export namespace IndexResponse {
     return decodeMessage(buf, IndexResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<IndexResponse>): Generator<IndexResponseStatusFieldEvent | IndexResponseIndexFieldEvent | IndexResponseErrorFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<IndexResponse>): Generator<IndexResponseStatusFieldEvent | IndexResponseIndexFieldEvent | IndexResponseErrorFieldEvent | IndexResponseSizeFieldEvent | IndexResponseShardsCidFieldEvent | IndexResponseShardsLengthFieldEvent> {
     return streamMessage(buf, IndexResponse.codec(), opts)
   }
 }

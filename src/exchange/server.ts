@@ -10,15 +10,16 @@ import type { Connection, Stream } from '@libp2p/interface'
 import type { Logger } from 'pino'
 import { isDigest } from '../shard/cid.js'
 import { encodeIndex } from '../shard/index-codec.js'
+import type { ShardRef } from '../shard/types.js'
 import type { ShardStore } from '../store/index.js'
 import {
-  HANDOFF_MAX_ENTRIES, HANDOFF_WINDOW_MS, HAVE_PROTOCOL, INCOMING_WAIT_MS, INDEX_PROTOCOL, MAX_REQUEST_BYTES, REQUEST_TIMEOUT_MS, SERVE_BYTES_PER_PEER,
+  HANDOFF_MAX_ENTRIES, HANDOFF_WINDOW_MS, HAVE_PROTOCOL, INCOMING_WAIT_MS, INDEX_PROTOCOL, MAX_PARTIAL_SHARDS, MAX_PARTIAL_WAIT_MS, MAX_REQUEST_BYTES, REQUEST_TIMEOUT_MS, SERVE_BYTES_PER_PEER,
   SERVE_STREAMS_PER_PEER, SERVE_STREAMS_TOTAL, SHARD_PROTOCOL, STREAM_IDLE_TIMEOUT_MS, WRITE_CHUNK_BYTES
 } from './constants.js'
 import { Handoff } from './handoff.js'
 import type { Incoming } from './incoming.js'
 import { PeerLimiter } from './limiter.js'
-import { HaveRequest, HaveResponse, IndexRequest, IndexResponse, ShardRequest, ShardResponse, Status } from './messages.js'
+import { HaveRequest, HaveResponse, IndexRequest, IndexResponse, type PartialShard, ShardRequest, ShardResponse, Status } from './messages.js'
 import type { TrafficCounter } from './traffic.js'
 
 export interface ExchangeServerComponents {
@@ -33,6 +34,18 @@ export interface ExchangeServerComponents {
   traffic: TrafficCounter
   /** Shards this node is receiving: a request for one waits for it instead of NOT_FOUND. */
   incoming?: Incoming
+  /** A blob this node is still streaming in (from the origin), for partial-index requests. */
+  growing?: (digest: string) => GrowingBlob | undefined
+}
+
+/** A blob whose shards are being cut and stored now, its index not yet whole. */
+export interface GrowingBlob {
+  /** Shards cut so far, in blob order (a shard may be listed before it is stored). */
+  readonly refs: readonly ShardRef[]
+  /** The size the origin declared, once known. */
+  readonly sizeBytes: number | undefined
+  /** Resolves when `refs` grow, a shard is stored or the blob settles, or after `ms`. */
+  changed: (ms: number) => Promise<void>
 }
 
 export interface ExchangeServerInit {
@@ -181,13 +194,45 @@ export class ExchangeServer {
   private async serveIndex (stream: Stream): Promise<void> {
     const pb = pbStream(stream, { maxDataLength: MAX_REQUEST_BYTES })
     const req = await pb.read(IndexRequest, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
+    const none = { index: new Uint8Array(), error: '', size: 0n, shards: [] }
     if (!isDigest(req.digest)) {
-      await pb.write({ status: Status.BAD_REQUEST, index: new Uint8Array(), error: 'digest must be sha256:<64 hex>' }, IndexResponse)
+      await pb.write({ ...none, status: Status.BAD_REQUEST, error: 'digest must be sha256:<64 hex>' }, IndexResponse)
+    } else if (this.init.deny?.({ digest: req.digest }) != null) {
+      await pb.write({ ...none, status: Status.DENIED, error: this.init.deny({ digest: req.digest }) ?? '' }, IndexResponse)
+    } else if (req.partial === true) {
+      await pb.write(await this.partialIndex(req.digest, req.from ?? 0, req.waitMs ?? 0), IndexResponse)
     } else {
       const index = await this.components.store.getIndex(req.digest)
-      if (index == null) await pb.write({ status: Status.NOT_FOUND, index: new Uint8Array(), error: '' }, IndexResponse)
-      else await pb.write({ status: Status.OK, index: encodeIndex(index), error: '' }, IndexResponse)
+      if (index == null) await pb.write({ ...none, status: Status.NOT_FOUND }, IndexResponse)
+      else await pb.write({ ...none, status: Status.OK, index: encodeIndex(index) }, IndexResponse)
     }
     await stream.close()
+  }
+
+  /**
+   * The shards of a blob still streaming in, from position `from`: held
+   * until at least one is stored there (at most `waitMs`, capped), so a
+   * follower learns of each shard about one round trip after it is cut.
+   * Only the stored prefix is listed: every listed shard can be served.
+   */
+  private async partialIndex (digest: string, from: number, waitMs: number): Promise<IndexResponse> {
+    const { store, growing } = this.components
+    const none = { index: new Uint8Array(), error: '', size: 0n, shards: [] }
+    const deadline = performance.now() + Math.min(waitMs, MAX_PARTIAL_WAIT_MS)
+    for (;;) {
+      const index = await store.getIndex(digest)
+      if (index != null) return { ...none, status: Status.OK, index: encodeIndex(index) }
+      const blob = growing?.(digest)
+      if (blob == null) return { ...none, status: Status.NOT_FOUND }
+      const shards: PartialShard[] = []
+      for (let i = from; i < blob.refs.length && shards.length < MAX_PARTIAL_SHARDS; i++) {
+        const ref = blob.refs[i]!
+        if (!store.hasSync(ref.cid)) break
+        shards.push({ cid: new Uint8Array(ref.cid.bytes), length: ref.length })
+      }
+      const left = deadline - performance.now()
+      if (shards.length > 0 || left <= 0) return { ...none, status: Status.OK, size: BigInt(blob.sizeBytes ?? 0), shards }
+      await blob.changed(left)
+    }
   }
 }

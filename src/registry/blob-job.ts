@@ -8,12 +8,12 @@
  * client never receives a complete body that fails the check.
  */
 import type { ShardRef } from '../shard/types.js'
-import type { ShardSource } from '../exchange/index.js'
+import type { GrowingBlob, ShardSource } from '../exchange/index.js'
 import type { ShardStore } from '../store/index.js'
 import { deferred, raceAbort, type Deferred } from './deferred.js'
-import { ShardEvictedError } from './errors.js'
+import { ShardEvictedError, ShardListingError } from './errors.js'
 
-export class BlobJob {
+export class BlobJob implements GrowingBlob {
   /** Shards known so far, in blob order. */
   readonly refs: ShardRef[] = []
   /** Where each shard came from (by CID), for usage accounting. */
@@ -21,9 +21,11 @@ export class BlobJob {
   sizeBytes: number | undefined
   /** All shards are known (`refs` is the whole blob). */
   private refsComplete = false
+  /** Shards `append`ed so far (cut here from an origin stream). */
+  private appended = 0
   private failure: Error | undefined
   private finished = false
-  private changed: Deferred<void> = deferred()
+  private changedSignal: Deferred<void> = deferred()
   readonly done: Promise<void>
   private readonly settle: Deferred<void> = deferred()
   private readonly unsubscribe: () => void
@@ -43,11 +45,35 @@ export class BlobJob {
     this.notify()
   }
 
-  /** The next shard, cut from an origin stream and already stored. */
+  /**
+   * The next shard, cut from an origin stream and already stored. When the
+   * shards were listed before (by a peer this host followed until it failed),
+   * the cut must agree with the listing: readers may have been sent them.
+   */
   append (ref: ShardRef, source: ShardSource): void {
-    this.refs.push(ref)
+    const position = this.appended++
+    const listed = this.refs[position]
+    if (listed == null) {
+      this.refs.push(ref)
+    } else if (!listed.cid.equals(ref.cid) || listed.offset !== ref.offset || listed.length !== ref.length) {
+      throw new ShardListingError(`shard ${position} of ${this.digest} from the origin is ${ref.cid.toString()} (${ref.length} bytes), but a peer had listed ${listed.cid.toString()} (${listed.length} bytes)`)
+    }
     this.sourceOf.set(ref.cid.toString(), source)
     this.notify()
+  }
+
+  /** More shards, listed by a peer streaming the blob from the origin (not stored here yet). */
+  extend (refs: readonly ShardRef[], sizeBytes: number): void {
+    this.refs.push(...refs)
+    this.sizeBytes ??= sizeBytes
+    this.notify()
+  }
+
+  /** Resolves when shards are listed or stored or the job settles, or after `ms` (for peers following this blob). */
+  async changed (ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([this.changedSignal.promise, new Promise<void>(resolve => { timer = setTimeout(resolve, ms) })])
+    clearTimeout(timer)
   }
 
   /** A shard arrived (stored) from `source`. */
@@ -85,13 +111,13 @@ export class BlobJob {
   }
 
   private notify (): void {
-    const c = this.changed
-    this.changed = deferred()
+    const c = this.changedSignal
+    this.changedSignal = deferred()
     c.resolve()
   }
 
   private async waitChange (signal?: AbortSignal): Promise<void> {
-    await raceAbort(this.changed.promise, signal)
+    await raceAbort(this.changedSignal.promise, signal)
   }
 
   /** Resolves once the blob's size is known. */

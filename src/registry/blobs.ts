@@ -3,7 +3,10 @@
  * otherwise assembled just in time by a `BlobJob`, shared by all concurrent
  * requests for the blob. A blob another host is already streaming from the
  * origin is waited for and then taken from the swarm (one origin copy per
- * blob for the swarm, not per host). With a shard index (local, or from a peer) the
+ * blob for the swarm, not per host): followed as it streams, its shards
+ * listed by the streaming host as they are cut and fetched from it (or from
+ * the peers it has passed them to) as soon as they are listed; or, once it
+ * is whole, taken like any other. With a shard index (local, or from a peer) the
  * fetch scheduler pulls the missing shards from peers in blob order, and
  * from the origin by `Range` for shards nobody has. Without one, the blob
  * streams from the origin while it is chunked, stored and announced shard by
@@ -87,6 +90,12 @@ export class BlobService {
     return { kind: 'job', job }
   }
 
+  /** A blob this host is streaming from the origin (or trailing a peer that is), for peers that follow it. */
+  growing (digest: string): BlobJob | undefined {
+    const job = this.jobs.get(digest)
+    return job?.kind === 'stream' ? job : undefined
+  }
+
   /** Refuse a blob in quarantine with the reason it is there. */
   async refuseQuarantined (digest: string): Promise<void> {
     const q = await this.components.guard?.quarantined(digest)
@@ -124,22 +133,44 @@ export class BlobService {
   }
 
   private async assemble (job: BlobJob, target: OriginTarget, known?: { index: ShardIndex, peer?: string, trusted?: boolean }): Promise<void> {
-    const { swarm, origin, store, logger } = this.components
+    const { swarm, origin, logger } = this.components
     const { digest } = job
     const signal = this.controller.signal
+    const host = target.host
+    const fromOrigin: OriginSource | undefined = origin != null && host != null
+      ? async ({ ref }, { signal }) => await origin.getRange(host, target.name, digest, ref.offset, ref.length, { signal })
+      : undefined
+    // Another host is streaming it from the origin right now: trail it, shard by shard.
+    const streaming = known == null ? swarm.streamingPeer?.(digest) : undefined
+    if (streaming != null && swarm.fetchGrowing != null) {
+      try {
+        const result = await swarm.fetchGrowing(digest, streaming, {
+          order: 'sequential',
+          signal,
+          ...(fromOrigin != null ? { origin: fromOrigin } : {}),
+          onRefs: (refs, sizeBytes) => { job.extend(refs, sizeBytes) },
+          onShard: (ref, source) => { job.stored(ref, source) }
+        })
+        logger.debug({ digest, peer: streaming, ms: Math.round(result.ms), bySource: result.bytesBySource }, 'blob assembled while its source streamed it')
+        return
+      } catch (err) {
+        if (signal.aborted || (err as Error).name === 'BlobDigestMismatchError') throw err
+        // The source stopped or failed: the origin stream below re-cuts the blob, and the
+        // shards already listed must come out the same (BlobJob.append checks).
+        logger.warn({ digest, peer: streaming, err: (err as Error).message }, 'could not follow the host streaming this blob; fetching it from the origin')
+        return await this.streamFromOrigin(job, target)
+      }
+    }
     // A host known (by its gossiped claim) to be streaming the blob from the origin, or to have just done so,
     // gives its index without a DHT lookup; else a provider from the DHT.
     const found = known ?? await swarm.followOrigin?.(digest, { signal }) ?? await swarm.findIndex(digest, { signal, timeoutMs: PEER_INDEX_TIMEOUT_MS })
     if (found != null) {
       job.setIndex(found.index.shards, found.index.size)
-      const host = target.host
-      const fromOrigin: OriginSource | undefined = origin != null && host != null
-        ? async ({ ref }, { signal }) => await origin.getRange(host, target.name, digest, ref.offset, ref.length, { signal })
-        : undefined
       try {
         const result = await swarm.fetch(digest, {
           index: found.index,
           ...('trusted' in found && found.trusted === true ? { trusted: true } : {}),
+          ...(found.peer != null ? { providers: [found.peer] } : {}),
           order: 'sequential',
           signal,
           ...(fromOrigin != null ? { origin: fromOrigin } : {}),
@@ -152,10 +183,17 @@ export class BlobService {
       }
       return
     }
+    await this.streamFromOrigin(job, target)
+  }
+
+  /** Nobody has it: stream it from the origin, cutting and storing shards as they pass. */
+  private async streamFromOrigin (job: BlobJob, target: OriginTarget): Promise<void> {
+    const { swarm, origin, store, logger } = this.components
+    const { digest } = job
+    const signal = this.controller.signal
     if (origin == null || target.host == null) {
       throw new BlobUnknownError(`blob ${digest} is not held by this host or its peers${target.host == null ? ', and the request names no origin (containerd adds ?ns=HOST; or set the daemon\'s default origin)' : ''}`)
     }
-    // Nobody has it: stream it from the origin, cutting and storing shards as they pass.
     swarm.claimOrigin?.(digest, false)
     const { sizeBytes, body } = await origin.getBlob(target.host, target.name, digest, { signal })
     job.setSize(sizeBytes)

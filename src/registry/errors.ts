@@ -118,6 +118,11 @@ export class UpstreamError extends RegistryError {
   readonly status = 502
 }
 
+/** A peer listed a blob's shards while streaming it from the origin, and the origin's bytes cut differently: the client should retry. */
+export class ShardListingError extends UpstreamError {
+  override name = 'ShardListingError'
+}
+
 export class InternalError extends RegistryError {
   override name = 'InternalError'
   readonly code = 'UNKNOWN'

@@ -25,7 +25,7 @@ import {
 } from './errors.js'
 import { canonicalOrigin, isRegistryHost, parseRoute, refString, type Route } from './reference.js'
 import type { OriginTarget, ServedEvent, UsageRecorder } from './types.js'
-import type { ShardSource } from '../exchange/index.js'
+import type { GrowingBlob, ShardSource } from '../exchange/index.js'
 
 export interface MirrorInit {
   /** `host:port` to listen on. */
@@ -77,6 +77,11 @@ export class Mirror {
       throw new NameInvalidError(`default origin ${JSON.stringify(init.defaultOrigin)} is not a registry host (host or host:port, no scheme)`)
     }
   }
+  /** A blob being streamed in now, its shards listed as they are cut (for peers' partial-index requests). */
+  growing (digest: string): GrowingBlob | undefined {
+    return this.components.blobs.growing(digest)
+  }
+
 
   /** The URL clients use, once listening. */
   get url (): string {

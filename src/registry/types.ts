@@ -1,7 +1,7 @@
 /** The narrow views of the rest of the daemon that the mirror works through. */
 import type { CID } from '../shard/cid.js'
 import type { ShardIndex } from '../shard/types.js'
-import type { FetchOptions, FetchResult } from '../exchange/index.js'
+import type { FetchOptions, FetchResult, GrowingFetchOptions } from '../exchange/index.js'
 import type { UsageEvent } from '../usage/index.js'
 
 /** The origin registries (implemented by `OriginClient`). Every call names the registry host. */
@@ -31,6 +31,10 @@ export interface MirrorSwarm {
   followOrigin? (digest: string, options: { signal?: AbortSignal }): Promise<{ index: ShardIndex, peer: string } | undefined>
   /** Tell the swarm this host is streaming a blob from the origin (`done` false) or has it whole (true). */
   claimOrigin? (digest: string, done: boolean): void
+  /** The peer streaming this blob from the origin now (by its claim), if another is. */
+  streamingPeer? (digest: string): string | undefined
+  /** Fetch a blob while `peer` streams it from the origin, learning its shards as they are cut. */
+  fetchGrowing? (digest: string, peer: string, options: GrowingFetchOptions): Promise<FetchResult>
 }
 
 /** Where an origin request goes: the registry host and the repository on it. */

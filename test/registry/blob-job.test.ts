@@ -59,3 +59,27 @@ t.test('an aborted reader stops waiting', async t => {
   await t.rejects(waiting, /client went away/)
   job.fail(new Error('done'))
 })
+
+t.test('shards listed by a followed peer are read as they are stored; an origin re-cut must agree with the listing', async t => {
+  const store = createMemoryStore()
+  await store.start()
+  t.teardown(async () => { await store.stop() })
+  const { index, shards } = fixedIndex(randomBytes(3 * 1000, 3), 1000)
+  const job = new BlobJob(index.digest, store, 'stream')
+  job.extend(index.shards.slice(0, 2), index.size)
+  t.equal(job.sizeBytes, index.size, 'the size is known from the first listing')
+  const first = job.shard(0)
+  await store.put(shards[0]!.cid, shards[0]!.bytes)
+  t.equal((await first)?.offset, 0)
+  let woke = false
+  const waiting = job.changed(5000).then(() => { woke = true })
+  // The followed peer went away: the origin stream re-cuts the blob from the start.
+  job.append(index.shards[0]!, 'origin')
+  await waiting
+  t.ok(woke, 'a change wakes partial-index waiters before their deadline')
+  t.equal(job.refs.length, 2, 'a shard already listed is not listed twice')
+  t.throws(() => { job.append(index.shards[2]!, 'origin') }, { name: 'ShardListingError', message: /shard 1 of .* a peer had listed/ })
+  const timed = performance.now()
+  await job.changed(30)
+  t.ok(performance.now() - timed >= 25, 'with no change, the wait ends at its deadline')
+})

@@ -13,7 +13,7 @@ import { MemoryRouting, MemoryRoutingNetwork } from '../../src/routing/index.js'
 import { createMemoryStore, type ShardStore } from '../../src/store/index.js'
 import {
   ExchangeClient, ExchangeServer, Fetcher, Incoming, PeerStats, TrafficCounter,
-  type ExchangeServerInit, type FetcherInit
+  type ExchangeServerComponents, type ExchangeServerInit, type FetcherInit
 } from '../../src/exchange/index.js'
 
 export interface TestNode {
@@ -34,7 +34,7 @@ export class TestSwarm {
   readonly network = new MemoryRoutingNetwork()
   readonly nodes: TestNode[] = []
 
-  async spawn (name: string, opts: { store?: ShardStore, server?: ExchangeServerInit, fetcher?: FetcherInit } = {}): Promise<TestNode> {
+  async spawn (name: string, opts: { store?: ShardStore, server?: ExchangeServerInit, fetcher?: FetcherInit, growing?: ExchangeServerComponents['growing'] } = {}): Promise<TestNode> {
     const node = await createNode({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
     const store = opts.store ?? createMemoryStore()
     await store.start()
@@ -43,7 +43,7 @@ export class TestSwarm {
     const stats = new PeerStats()
     const traffic = new TrafficCounter()
     const incoming = new Incoming()
-    const server = new ExchangeServer({ registrar: node, store, logger, traffic, isConnected: peer => node.getConnections().some(c => c.remotePeer.toString() === peer), incoming }, opts.server)
+    const server = new ExchangeServer({ registrar: node, store, logger, traffic, isConnected: peer => node.getConnections().some(c => c.remotePeer.toString() === peer), incoming, ...(opts.growing != null ? { growing: opts.growing } : {}) }, opts.server)
     await server.start()
     const client = new ExchangeClient({ dialer: node, stats, traffic })
     const fetcher = new Fetcher({ client, routing, store, stats, logger, incoming }, { haveRefreshMs: 100, providerLookupMs: 200, ...opts.fetcher })
