@@ -19,6 +19,8 @@ export const MAX_PARTIAL_SHARDS = 4096
 export const MAX_PARTIAL_WAIT_MS = 5 * second
 /** Client: how long a partial-index request asks the peer to wait for a new shard. */
 export const PARTIAL_WAIT_MS = 2 * second
+/** Client: partial-index requests in a row that may fail (time out, reset) before following a growing blob is given up. */
+export const GROWING_TAIL_ATTEMPTS = 4
 /** Largest have bitmap. */
 export const MAX_HAVE_BYTES = 64 * KiB
 
@@ -67,6 +69,8 @@ export const HEDGE_MIN_MS = 1 * second
 export const HAVE_REFRESH_MS = 500
 /** Scheduler: how often the DHT is asked again for the layer's providers during a fetch. */
 export const PROVIDER_LOOKUP_MS = 2 * second
+/** Scheduler: the interval between lookups doubles after each, up to this many times PROVIDER_LOOKUP_MS. */
+export const PROVIDER_LOOKUP_BACKOFF_MAX = 8
 /** Scheduler: with no origin, a fetch fails after this many provider lookups found nobody holding some shard. */
 export const NO_HOLDER_LOOKUPS = 5
 /** Scheduler: a peer a shard was handed off to may still be storing it: ask it again this many times, */

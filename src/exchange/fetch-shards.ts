@@ -15,7 +15,7 @@ import { indexCid } from '../shard/index-codec.js'
 import type { ShardIndex, ShardRef } from '../shard/types.js'
 import {
   FETCH_STREAMS_PER_PEER, FETCH_STREAMS_TOTAL, HAVE_REFRESH_MS, HEDGE_FACTOR, HEDGE_MIN_MS,
-  HANDOFF_RETRIES, HANDOFF_RETRY_MS, MAX_ATTEMPTS_PER_SHARD, NO_HOLDER_LOOKUPS, PEER_BACKOFF_MS, PROVIDER_LOOKUP_MS, SEED_COST_FACTOR
+  HANDOFF_RETRIES, HANDOFF_RETRY_MS, MAX_ATTEMPTS_PER_SHARD, NO_HOLDER_LOOKUPS, PEER_BACKOFF_MS, PROVIDER_LOOKUP_BACKOFF_MAX, PROVIDER_LOOKUP_MS, SEED_COST_FACTOR
 } from './constants.js'
 import { FetchFailedError, type PeerStatusError } from './errors.js'
 import type { Holders, Holder } from './holders.js'
@@ -139,8 +139,15 @@ export async function fetchShards (run: FetchRunDeps, index: ShardIndex, holders
     }
   }
 
+  // A holder whose have-map showed every shard of this index has nothing more to tell:
+  // it is not asked again. (Asking every holder every HAVE_REFRESH_MS costs the swarm
+  // a request per fetch, holder and interval, which adds up when many hosts fetch at once.)
+  const whole = new Set<Holder>()
   const refreshHaves = async (): Promise<void> => {
-    await Promise.all([...holders.peers.values()].filter(h => !h.dropped).map(askHave))
+    await Promise.all([...holders.peers.values()].filter(h => !h.dropped && !whole.has(h)).map(async h => {
+      await askHave(h)
+      if (!growing && h.has.size >= shardCount && h !== growth?.source) whole.add(h)
+    }))
   }
 
   const lookup = async (): Promise<void> => {
@@ -379,7 +386,20 @@ export async function fetchShards (run: FetchRunDeps, index: ShardIndex, holders
   }
 
   const haveTimer = setInterval(() => { startLoop(refreshHaves, haveLoop) }, init.haveRefreshMs ?? HAVE_REFRESH_MS)
-  const lookupTimer = setInterval(() => { startLoop(lookup, lookupLoop) }, init.providerLookupMs ?? PROVIDER_LOOKUP_MS)
+  // While every waiting shard has a holder, DHT lookups back off (each asks many peers;
+  // new fetchers show up through have-maps and hand-offs too). A shard nobody holds
+  // brings them back to every PROVIDER_LOOKUP_MS.
+  const lookupEveryMs = init.providerLookupMs ?? PROVIDER_LOOKUP_MS
+  let backoff = 1
+  let lastLookupAt = performance.now()
+  const lookupTimer = setInterval(() => {
+    const orphans = [...pending].some(t => t.inflight.size === 0 && holdersOf(t).length === 0)
+    backoff = orphans ? 1 : backoff
+    if (performance.now() - lastLookupAt < lookupEveryMs * backoff - 50) return
+    lastLookupAt = performance.now()
+    if (!orphans) backoff = Math.min(backoff * 2, PROVIDER_LOOKUP_BACKOFF_MAX)
+    startLoop(lookup, lookupLoop)
+  }, lookupEveryMs)
   // Shards that rest on a backed-off peer need a nudge when the backoff ends.
   const tick = setInterval(schedule, 100)
   slots.register(schedule)

@@ -30,7 +30,7 @@ import type { Incoming } from './incoming.js'
 import type { PeerStats } from './peer-stats.js'
 import { PeerSlots } from './peer-slots.js'
 import { fetchShards } from './fetch-shards.js'
-import { PARTIAL_WAIT_MS } from './constants.js'
+import { GROWING_TAIL_ATTEMPTS, PARTIAL_WAIT_MS } from './constants.js'
 
 /** Where shards nobody holds come from: the origin registry, by HTTP Range. */
 export type OriginSource = (req: { digest: string, ref: ShardRef }, options: { signal: AbortSignal }) => Promise<Uint8Array>
@@ -151,9 +151,19 @@ export class Fetcher {
     let sizeBytes: number | undefined
     let whole: ShardIndex | undefined
     const holders = new Holders()
+    let failures = 0
     const next = async (signal: AbortSignal): Promise<{ refs: ShardRef[], done: boolean }> => {
       for (;;) {
-        const tail = await client.getIndexTail(source, digest, refs.length, PARTIAL_WAIT_MS, { signal })
+        let tail
+        try {
+          tail = await client.getIndexTail(source, digest, refs.length, PARTIAL_WAIT_MS, { signal })
+          failures = 0
+        } catch (err) {
+          // A late or reset answer on a busy link: ask again (the shards listed so far are still being fetched).
+          if (signal.aborted || (err as Error).name === 'ProtocolError' || (err as Error).name === 'PeerStatusError' || ++failures >= GROWING_TAIL_ATTEMPTS) throw err
+          logger.debug({ digest, peer: key, err: (err as Error).message }, 'partial index request failed; asking again')
+          continue
+        }
         if (tail == null) throw new FetchFailedError(`peer ${key} no longer streams ${digest} and has no index of it`)
         if (tail.kind === 'whole') {
           const { index } = tail
