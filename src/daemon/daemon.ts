@@ -126,7 +126,9 @@ export class Daemon implements DaemonApi {
     })
     this.routing = new DhtRouting(
       { peerId: this.node.peerId, contentRouting: this.node.contentRouting, logger: log.child({ component: 'shoal:routing' }) },
-      { listHeld: () => this.heldCids() }
+      // Shard announcements wait while blobs are being assembled: each is a DHT lookup plus an RPC
+      // per close peer, and fetchers find a host mid-download through the layer CID and have-maps.
+      { listHeld: () => this.heldCids(), holdLow: () => (this.mirror?.assembling ?? 0) > 0 }
     )
     this.server = new ExchangeServer({ registrar: this.node, isConnected: peer => this.node.getConnections().some(c => c.remotePeer.toString() === peer && c.status === 'open'), store: this.store, logger: log.child({ component: 'shoal:exchange:server' }), traffic: this.traffic, incoming: this.incoming, growing: digest => this.mirror?.growing(digest) })
     const client = new ExchangeClient({ dialer: this.node, stats: this.stats, traffic: this.traffic })

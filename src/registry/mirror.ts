@@ -77,6 +77,11 @@ export class Mirror {
       throw new NameInvalidError(`default origin ${JSON.stringify(init.defaultOrigin)} is not a registry host (host or host:port, no scheme)`)
     }
   }
+  /** Blobs being assembled now. */
+  get assembling (): number {
+    return this.components.blobs.active
+  }
+
   /** A blob being streamed in now, its shards listed as they are cut (for peers' partial-index requests). */
   growing (digest: string): GrowingBlob | undefined {
     return this.components.blobs.growing(digest)

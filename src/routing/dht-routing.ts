@@ -30,6 +30,8 @@ export interface DhtRoutingInit {
   lowConcurrency?: number
   /** @default PROVIDE_TIMEOUT_MS */
   provideTimeoutMs?: number
+  /** While true, shard announcements wait (see ProvideQueue). */
+  holdLow?: () => boolean
 }
 
 export class DhtRouting implements Routing {
@@ -44,6 +46,7 @@ export class DhtRouting implements Routing {
       maxQueued: init.maxQueued ?? PROVIDE_QUEUE_MAX,
       concurrency: init.concurrency ?? PROVIDE_CONCURRENCY,
       lowConcurrency: init.lowConcurrency ?? PROVIDE_LOW_CONCURRENCY,
+      ...(init.holdLow != null ? { holdLow: init.holdLow } : {}),
       provideOne: async (cid, signal) => {
         await components.contentRouting.provide(cid, { signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) })
       },

@@ -6,7 +6,10 @@
  * for shards no known holder has), so a burst of shards never delays a layer;
  * and the low lane runs at most `lowConcurrency` at once, so announcing a
  * blob's shards trails its transfer instead of competing with it for CPU
- * (a DHT announcement is a lookup plus one RPC per close peer).
+ * (a DHT announcement is a lookup plus one RPC per close peer). With
+ * `holdLow`, the low lane waits while the node is busy (blobs being
+ * assembled): a fetcher finds a host that is still downloading through the
+ * layer's CID and its have-map, not through the shards' CIDs.
  */
 import type { CID } from 'multiformats/cid'
 import { ProvideQueueFullError } from './errors.js'
@@ -18,7 +21,12 @@ export interface ProvideQueueInit {
   lowConcurrency?: number
   provideOne: (cid: CID, signal: AbortSignal) => Promise<void>
   onError?: (cid: CID, err: Error) => void
+  /** While this returns true, low-priority announcements wait (checked every LOW_HOLD_RECHECK_MS). */
+  holdLow?: () => boolean
 }
+
+/** How often a held low lane checks whether it may go on. */
+export const LOW_HOLD_RECHECK_MS = 1000
 
 export class ProvideQueue {
   private readonly high = new Map<string, CID>()
@@ -27,6 +35,7 @@ export class ProvideQueue {
   private runningLow = 0
   private readonly idleWaiters: Array<() => void> = []
   private readonly controller = new AbortController()
+  private recheck: NodeJS.Timeout | undefined
   provided = 0
   failed = 0
 
@@ -62,6 +71,7 @@ export class ProvideQueue {
 
   stop (): void {
     this.controller.abort()
+    clearTimeout(this.recheck)
     this.high.clear()
     this.low.clear()
     this.wakeIdle()
@@ -72,6 +82,11 @@ export class ProvideQueue {
     while (this.running.size < this.init.concurrency) {
       const isLow = this.high.size === 0
       if (isLow && (this.low.size === 0 || this.runningLow >= lowMax)) return
+      if (isLow && this.init.holdLow?.() === true) {
+        this.recheck ??= setTimeout(() => { this.recheck = undefined; this.pump() }, LOW_HOLD_RECHECK_MS)
+        this.recheck.unref()
+        return
+      }
       const lane = isLow ? this.low : this.high
       const [key, cid] = lane.entries().next().value as [string, CID]
       lane.delete(key)

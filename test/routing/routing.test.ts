@@ -34,6 +34,22 @@ t.test('the provide queue collapses duplicates, bounds concurrency and refuses p
   t.equal(q.provided, 5)
 })
 
+t.test('shard announcements wait while the node is busy; layer announcements do not', async t => {
+  const done: string[] = []
+  let busy = true
+  const q = new ProvideQueue({ maxQueued: 10, concurrency: 2, lowConcurrency: 1, holdLow: () => busy, provideOne: async cid => { done.push(cid.toString()) } })
+  t.teardown(() => { q.stop() })
+  q.add(cidOf(1), 'low')
+  q.add(cidOf(2), 'high')
+  await new Promise(resolve => setTimeout(resolve, 50))
+  t.same(done, [cidOf(2).toString()], 'the layer went out; the shard waits')
+  busy = false
+  const alive = setInterval(() => {}, 100) // the queue's recheck timer does not hold the process open
+  await q.onIdle()
+  clearInterval(alive)
+  t.same(done, [cidOf(2).toString(), cidOf(1).toString()], 'the shard went out once the node was idle')
+})
+
 t.test('announce and find providers on a private kad-dht of five nodes', async t => {
   const nodes: ShoalLibp2p[] = []
   t.teardown(async () => { await Promise.all(nodes.map(async n => n.stop())) })
