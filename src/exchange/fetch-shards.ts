@@ -1,7 +1,8 @@
 /**
  * One fetch's scheduler: every missing shard of a blob, from several peers at
  * once. Two background loops keep the holders current (have-maps every
- * HAVE_REFRESH_MS, DHT lookups every PROVIDER_LOOKUP_MS); `schedule` hands
+ * HAVE_REFRESH_MS, DHT lookups from every PROVIDER_LOOKUP_MS, backing off);
+ * with a `Growth`, the blob's shards arrive while it runs. `schedule` hands
  * each waiting shard to the free holder expected to deliver it soonest,
  * hedges slow requests, rests failing peers, drops lying ones, follows
  * hand-offs, and sends shards nobody holds to the origin. Each shard is
@@ -100,9 +101,9 @@ export async function fetchShards (run: FetchRunDeps, index: ShardIndex, holders
 
   // Two background loops feed the scheduler. Have-maps of known holders are asked
   // for every HAVE_REFRESH_MS (cheap: one small message each), and each answer
-  // reschedules at once. The DHT is asked for the layer's providers every
-  // PROVIDER_LOOKUP_MS (dear: an iterative lookup), without ever holding up the
-  // have-maps; shards nobody is known to hold get a lookup of their own.
+  // reschedules at once. The DHT is asked for the layer's providers from every
+  // PROVIDER_LOOKUP_MS (dear: an iterative lookup; see the timer below), without ever
+  // holding up the have-maps; shards nobody is known to hold get a lookup of their own.
   // A growing index has no CID until it is whole: until then no have-map matches it.
   const ourIndexCid = growing ? '' : indexCid(index).toString()
   const disagreed = new Set<string>()
