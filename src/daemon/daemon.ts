@@ -24,7 +24,7 @@ import type { DaemonConfig } from './config.js'
 import { createLevelUsageLog, type UsageEvent, type UsageLog } from '../usage/index.js'
 import { Members } from './members.js'
 import { OriginClaims } from './origin-claims.js'
-import { readPeersFile, seedAddrs, seedPeers } from './peers-file.js'
+import { parsePeersFile, readPeersText, seedAddrs, seedPeers } from './peers-file.js'
 import { DaemonQuorum, planQuorum, QUORUM_DIR } from './quorum.js'
 import { DaemonMetrics } from './metrics.js'
 import { createRegistryMirror, LevelTagStore, PeerTags, type Mirror, type MirrorSwarm, type ServedEvent } from '../registry/index.js'
@@ -34,7 +34,7 @@ import { QuarantinedError, ThreatGuard } from '../threat/guard/index.js'
 import { FEEDS_DIR, SCANS_DIR, ScanCache, type ImageRegistry } from '../threat/scan/index.js'
 import { ThreatService } from '../threat/service.js'
 import type { Distances } from '../predict/priority/index.js'
-import { createPriorityService, gossipsubPubSub, readDistances, type PriorityService } from '../predict/service/index.js'
+import { createPriorityService, gossipsubPubSub, parseDistances, type PriorityService } from '../predict/service/index.js'
 
 export interface DaemonComponents {
   logger: Logger
@@ -107,9 +107,11 @@ export class Daemon implements DaemonApi {
     const log = components.logger
     await mkdir(config.data, { recursive: true })
     // Before anything starts: a peers file the quorum cannot use fails the start with nothing to undo.
-    const peersFile = config.peers != null ? await readPeersFile(config.peers) : undefined
+    // Read once: the seeds and the round trips between regions are two views of one file.
+    const peers = config.peers != null ? { path: config.peers, text: await readPeersText(config.peers) } : undefined
+    const peersFile = peers != null ? parsePeersFile(peers.text, peers.path) : undefined
     const quorum = planQuorum(config.quorum, peersFile != null ? seedPeers(peersFile) : undefined)
-    const distances = config.priority && config.peers != null ? await readDistances(config.peers) : undefined
+    const distances = config.priority && peers != null ? parseDistances(peers.text, peers.path) : undefined
     await this.store.start()
     await this.usageLog.start()
     await this.hasher.start()

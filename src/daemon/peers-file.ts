@@ -35,10 +35,9 @@ export function parsePeersFile (text: string, source: string): PeersFile {
   return out
 }
 
-export async function readPeersFile (path: string): Promise<PeersFile> {
-  let text: string
-  try { text = await readFile(path, 'utf8') } catch (err) { throw new ConfigError(`peers file ${path}: ${(err as Error).message}`) }
-  return parsePeersFile(text, path)
+/** The peers file's text, for the parsers that each read their part of it (seeds here, round trips for priorities). */
+export async function readPeersText (path: string): Promise<string> {
+  try { return await readFile(path, 'utf8') } catch (err) { throw new ConfigError(`peers file ${path}: ${(err as Error).message}`) }
 }
 
 /** Every seed multiaddr of every region. */

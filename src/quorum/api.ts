@@ -54,6 +54,13 @@ export interface SetTargetInput {
   signal?: AbortSignal
 }
 
+export interface ClearTargetInput {
+  digest: string
+  region: string
+  requestId?: string
+  signal?: AbortSignal
+}
+
 export interface WriteResult {
   /** The log index of the committed entry. */
   index: number
@@ -66,7 +73,7 @@ export interface QuorumApi {
   targets (filter?: TargetFilter & { signal?: AbortSignal }): Promise<TargetRow[]>
   /** Commit one set; resolves once applied. Fails with a NotLeaderError-like error naming the leader, or a QuorumUnavailableError when no majority answers in time. */
   set (input: SetTargetInput): Promise<WriteResult>
-  clear (input: { digest: string, region: string, requestId?: string, signal?: AbortSignal }): Promise<WriteResult>
+  clear (input: ClearTargetInput): Promise<WriteResult>
   /** Several sets and clears applied atomically. */
   batch (input: { writes: Array<{ op: 'set', digest: string, region: string, replicas: number, reason: string } | { op: 'clear', digest: string, region: string }>, requestId?: string, signal?: AbortSignal }): Promise<WriteResult>
 }

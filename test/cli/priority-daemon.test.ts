@@ -9,13 +9,13 @@ import { createHash } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
-import { Cluster, sleep, type NodeHandle } from '../../sim/cluster.js'
+import { Cluster, type NodeHandle } from '../../sim/cluster.js'
 import { randomBytes } from '../../sim/random.js'
 import { loadConfig } from '../../src/daemon/config.js'
 import type { PriorityRound } from '../../src/daemon/api.js'
 import { PRIORITY_INTERVAL_MS } from '../../src/predict/service/index.js'
 import { createLevelUsageLog } from '../../src/usage/index.js'
-import { removeDir, tempDir } from '../utils/system.js'
+import { eventually, removeDir, tempDir } from '../utils/system.js'
 import { served } from '../predict/service/helpers.js'
 import { runCli } from './helpers.js'
 
@@ -37,18 +37,6 @@ t.test('daemon options: --priority, --priority-weights, --priority-interval-ms',
   await t.rejects(loadConfig([...base, '--priority-interval-ms', '500'], {}), { name: 'ConfigError', message: /priority-interval-ms must be a whole number of ms from 1000 to 86400000, got "500"/ })
 })
 
-/** Poll `check` until it passes; its last failure is the error. */
-async function eventually<T> (what: string, check: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  while (true) {
-    try {
-      return await check()
-    } catch (err) {
-      if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms: ${(err as Error).message}`)
-      await sleep(200)
-    }
-  }
-}
 
 async function priorityOf (node: NodeHandle): Promise<PriorityRound> {
   const r = await runCli(['--admin', node.socket, 'priority', '--json', '--top', '100'])
@@ -102,7 +90,7 @@ t.test('two daemons gossip their priorities: each sees both regions\' demand and
     const x = r.layers.find(l => l.digest === X)
     if (x?.cachedRegions.join() !== 'eu-west' || x.demandByRegion['eu-west'] == null || r.peers !== 1) throw new Error(`${JSON.stringify(x ?? r)}; ${await state(eu)}; ${await state(ap)}`)
     return r
-  })
+  }, { timeoutMs: 60_000, intervalMs: 200 })
   t.same(apView.weights, { usage: 0.5, threat: -0.5, proximity: 0.5 }, 'the weights of --priority-weights')
   const x = apView.layers.find(l => l.digest === X)!
   const fromAp = x.demandByRegion['ap-south']!
@@ -116,7 +104,7 @@ t.test('two daemons gossip their priorities: each sees both regions\' demand and
     const r = await priorityOf(eu)
     if (r.layers.find(l => l.digest === Z) == null) throw new Error(`${JSON.stringify(r.layers.map(l => l.digest))}; ${await state(eu)}; ${await state(ap)}`)
     return r
-  })
+  }, { timeoutMs: 60_000, intervalMs: 200 })
   t.same(euView.layers.find(l => l.digest === X)?.cachedRegions, ['eu-west'], 'the store\'s copy counts for its own region')
   const inAp = await runCli(['--admin', eu.socket, 'priority', '--region', 'ap-south'])
   t.equal(inAp.code, 0, inAp.stderr)

@@ -12,11 +12,10 @@ import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { sleep } from '../../sim/cluster.js'
 import { Seeds, type Seed } from '../../sim/seeds.js'
 import type { TargetRow } from '../../src/quorum/api.js'
 import { runCli } from '../cli/helpers.js'
-import { removeDir, tempDir } from '../utils/system.js'
+import { eventually, removeDir, tempDir } from '../utils/system.js'
 
 const CHILD = fileURLToPath(new URL('../../dist/test/e2e/quorum-child.js', import.meta.url))
 const ELECTION_TIMEOUT_MS = 500
@@ -35,18 +34,6 @@ async function quorum (seed: Seed, args: string[]): Promise<{ code: number, stdo
   return await runCli(['--admin', seed.node!.socket, 'quorum', ...args])
 }
 
-/** Poll until `check` passes; its last failure is the error. */
-async function eventually<T> (what: string, check: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  while (true) {
-    try {
-      return await check()
-    } catch (err) {
-      if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms: ${(err as Error).message}`)
-      await sleep(100)
-    }
-  }
-}
 
 function rows (list: TargetRow[]): string[] {
   return list.map(r => `${r.digest.slice(-4)} ${r.region} ${r.replicas}`)
@@ -162,6 +149,6 @@ t.test('three seed daemons: elect, replicate, survive a kill -9 of the leader, r
   await eventually('the healed seed catches up', async () => {
     const got = rows(await cut.node!.admin.quorum.targets())
     if (!got.includes('0006 region-0 6')) throw new Error(got.join(', '))
-  }, 30_000)
+  }, { timeoutMs: 30_000 })
   t.pass('the healed seed reads the target committed while it was cut off')
 })

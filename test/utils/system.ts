@@ -130,6 +130,23 @@ export async function waitFor (what: string, check: () => Promise<boolean>, opts
 }
 
 /**
+ * Polls `check` until it resolves, and returns its value; after `timeoutMs`
+ * its last error, prefixed with `what`, is the failure.
+ */
+export async function eventually<T> (what: string, check: () => Promise<T>, opts: { timeoutMs?: number, intervalMs?: number } = {}): Promise<T> {
+  const timeoutMs = opts.timeoutMs ?? 20_000
+  const deadline = Date.now() + timeoutMs
+  while (true) {
+    try {
+      return await check()
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms: ${(err as Error).message}`)
+      await new Promise(resolve => setTimeout(resolve, opts.intervalMs ?? 100))
+    }
+  }
+}
+
+/**
  * A long-running child process. Output goes to a bounded tail (for error
  * messages) and, with SHOAL_TEST_LOG set, to our stderr prefixed with `name`.
  */

@@ -9,10 +9,10 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { majority } from '../raft/config.js'
 import { QuorumStoppedError, QuorumUnavailableError } from './errors.js'
-import { checkFilter, writesOf, type WriteRequest } from './requests.js'
+import { checkFilter, clearRequest, setRequest, writesOf, type WriteRequest } from './requests.js'
 import { callSeed } from './rpc-stream.js'
 import type { Libp2p } from '@libp2p/interface'
-import type { QuorumApi, QuorumStatus, SetTargetInput, TargetFilter, TargetRow, WriteResult } from '../api.js'
+import type { ClearTargetInput, QuorumApi, QuorumStatus, SetTargetInput, TargetFilter, TargetRow, WriteResult } from '../api.js'
 import type { TargetWrite } from '../targets/command.js'
 import type { QuorumAnswer, QuorumRequest } from './rpc.js'
 import type { QuorumClientOptions, QuorumLogger } from './index.js'
@@ -74,11 +74,11 @@ export class QuorumClient implements QuorumApi {
   }
 
   async set (input: SetTargetInput): Promise<WriteResult> {
-    return await this.write({ writes: [{ op: 'set', digest: input.digest, region: input.region, replicas: input.replicas, reason: input.reason }], requestId: input.requestId, signal: input.signal })
+    return await this.write(setRequest(input))
   }
 
-  async clear (input: { digest: string, region: string, requestId?: string, signal?: AbortSignal }): Promise<WriteResult> {
-    return await this.write({ writes: [{ op: 'clear', digest: input.digest, region: input.region }], requestId: input.requestId, signal: input.signal })
+  async clear (input: ClearTargetInput): Promise<WriteResult> {
+    return await this.write(clearRequest(input))
   }
 
   async batch (input: { writes: TargetWrite[], requestId?: string, signal?: AbortSignal }): Promise<WriteResult> {

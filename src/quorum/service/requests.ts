@@ -4,7 +4,7 @@ import { encodeCommand } from '../targets/command.js'
 import { InvalidTargetCommandError } from '../targets/errors.js'
 import { REGION_MAX_CHARS } from '../targets/constants.js'
 import type { TargetWrite } from '../targets/command.js'
-import type { TargetFilter, TargetRow } from '../api.js'
+import type { ClearTargetInput, SetTargetInput, TargetFilter, TargetRow } from '../api.js'
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/
 
@@ -12,6 +12,16 @@ export interface WriteRequest {
   writes: TargetWrite[]
   requestId?: string | undefined
   signal?: AbortSignal | undefined
+}
+
+/** `set` as a write request (the same on every QuorumApi). */
+export function setRequest (input: SetTargetInput): WriteRequest {
+  return { writes: [{ op: 'set', digest: input.digest, region: input.region, replicas: input.replicas, reason: input.reason }], requestId: input.requestId, signal: input.signal }
+}
+
+/** `clear` as a write request. */
+export function clearRequest (input: ClearTargetInput): WriteRequest {
+  return { writes: [{ op: 'clear', digest: input.digest, region: input.region }], requestId: input.requestId, signal: input.signal }
 }
 
 /** The writes with only their own fields, and a request id (a new one when none was given). Throws InvalidTargetCommandError. */

@@ -16,9 +16,9 @@ import { createRaftTransport, type RaftTransport } from '../transport/index.js'
 import { RaftDriver } from './driver.js'
 import { QuorumBusyError, QuorumStoppedError, QuorumUnavailableError, QuorumWriteRejectedError } from './errors.js'
 import { callSeed, QuorumRpcServer } from './rpc-stream.js'
-import { checkFilter, filterRows, writesOf, type WriteRequest } from './requests.js'
+import { checkFilter, clearRequest, filterRows, setRequest, writesOf, type WriteRequest } from './requests.js'
 import { firstOf, TIMEOUT } from './wait.js'
-import type { QuorumApi, QuorumStatus, SetTargetInput, TargetFilter, TargetRow, WriteResult } from '../api.js'
+import type { ClearTargetInput, QuorumApi, QuorumStatus, SetTargetInput, TargetFilter, TargetRow, WriteResult } from '../api.js'
 import type { TargetWrite } from '../targets/command.js'
 import type { ApplyResult } from '../targets/index.js'
 import type { QuorumAnswer, QuorumRequest } from './rpc.js'
@@ -145,11 +145,11 @@ export class QuorumService implements QuorumApi {
   }
 
   async set (input: SetTargetInput): Promise<WriteResult> {
-    return await this.write({ writes: [{ op: 'set', digest: input.digest, region: input.region, replicas: input.replicas, reason: input.reason }], requestId: input.requestId, signal: input.signal })
+    return await this.write(setRequest(input))
   }
 
-  async clear (input: { digest: string, region: string, requestId?: string, signal?: AbortSignal }): Promise<WriteResult> {
-    return await this.write({ writes: [{ op: 'clear', digest: input.digest, region: input.region }], requestId: input.requestId, signal: input.signal })
+  async clear (input: ClearTargetInput): Promise<WriteResult> {
+    return await this.write(clearRequest(input))
   }
 
   async batch (input: { writes: TargetWrite[], requestId?: string, signal?: AbortSignal }): Promise<WriteResult> {
