@@ -5,7 +5,7 @@
  * reason about free space. Messages are signed by gossipsub (StrictSign); the
  * peer id in the payload must match the signer.
  */
-import type { GossipSub, Message } from '@libp2p/gossipsub'
+import type { GossipSub, Message, SubscriptionChangeData } from '@libp2p/gossipsub'
 import type { Logger } from 'pino'
 import { MAX_MEMBER_MESSAGE_BYTES, MEMBERS_EXPIRY_MS, MEMBERS_INTERVAL_MS, MEMBERS_TOPIC } from './constants.js'
 
@@ -41,9 +41,13 @@ export class Members {
   }
 
   private pendingPublish: NodeJS.Timeout | undefined
-  // A peer that joins the topic hears from us at once, not at the next interval.
-  private readonly onSubscriptionChange = (): void => {
+  // A peer that joins the topic hears from us at once, not at the next
+  // interval. Only joins of this topic count: every new connection brings a
+  // subscription change for each topic, and each publish is verified by
+  // every member.
+  private readonly onSubscriptionChange = (evt: CustomEvent<SubscriptionChangeData>): void => {
     if (this.pendingPublish != null || this.timer == null) return
+    if (!evt.detail.subscriptions.some(s => s.subscribe && s.topic === MEMBERS_TOPIC)) return
     this.pendingPublish = setTimeout(() => { this.pendingPublish = undefined; this.publish() }, 200)
     this.pendingPublish.unref()
   }

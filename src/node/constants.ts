@@ -25,3 +25,5 @@ export const YAMUX_MAX_MESSAGE_BYTES = 256 * KiB
 export const STREAM_MAX_READ_BUFFER_BYTES = 32 * MiB
 export const STREAM_INACTIVITY_TIMEOUT_MS = 2 * minute
 export const DIAL_TIMEOUT_MS = 10 * second
+/** How often libp2p's connection monitor pings each connection (its default is 10 s; the daemon does not use the measured RTT). */
+export const CONNECTION_PING_INTERVAL_MS = 30 * second

@@ -19,7 +19,7 @@ import type { KadDHT } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
 import type { ComponentLogger, Libp2p, PrivateKey } from '@libp2p/interface'
 import {
-  DIAL_TIMEOUT_MS, KAD_PROTOCOL, MAX_CONNECTIONS, STREAM_INACTIVITY_TIMEOUT_MS,
+  CONNECTION_PING_INTERVAL_MS, DIAL_TIMEOUT_MS, KAD_PROTOCOL, MAX_CONNECTIONS, STREAM_INACTIVITY_TIMEOUT_MS,
   STREAM_MAX_READ_BUFFER_BYTES, YAMUX_INITIAL_STREAM_WINDOW_BYTES, YAMUX_MAX_MESSAGE_BYTES, YAMUX_MAX_STREAM_WINDOW_BYTES
 } from './constants.js'
 
@@ -50,6 +50,8 @@ export interface NodeInit {
   /** Refuses peers or addresses (tests cut a seed off from the others with one). @default allow everything */
   connectionGater?: Libp2pOptions['connectionGater']
   logger?: ComponentLogger
+  /** How often the connection monitor pings each connection. @default CONNECTION_PING_INTERVAL_MS */
+  pingIntervalMs?: number
 }
 
 export async function createNode (init: NodeInit): Promise<ShoalLibp2p> {
@@ -73,6 +75,12 @@ export async function createNode (init: NodeInit): Promise<ShoalLibp2p> {
       maxConnections: init.maxConnections ?? MAX_CONNECTIONS,
       dialTimeout: DIAL_TIMEOUT_MS
     },
+    // The monitor pings every connection and, by default, aborts one whose
+    // ping fails or times out. On a busy uplink a ping waits behind megabytes
+    // of shard frames, so it aborted exactly the connections that were
+    // carrying transfers. A dead peer still shows: TCP closes, and every
+    // exchange request has its own deadline.
+    connectionMonitor: { pingInterval: init.pingIntervalMs ?? CONNECTION_PING_INTERVAL_MS, abortConnectionOnPingFailure: false },
     ...(init.logger != null ? { logger: init.logger } : {}),
     services: {
       identify: identify(),
@@ -84,8 +92,24 @@ export async function createNode (init: NodeInit): Promise<ShoalLibp2p> {
         initialQuerySelfInterval: 0,
         allowQueryWithZeroPeers: true
       }),
-      pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false })
+      pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false, fastMsgIdFn: fastMessageId })
     }
   })
   return node
+}
+
+/**
+ * Gossipsub's own message id under StrictSign (author and sequence number),
+ * taken before the signature is checked. Every message reaches a node from
+ * several mesh peers; with this, the copies after the first are dropped
+ * without verifying an Ed25519 signature again. Gossipsub caches the id only
+ * once a message has passed verification, so a forged copy cannot shadow the
+ * real one.
+ */
+export function fastMessageId (msg: { from?: Uint8Array, seqno?: Uint8Array }): string {
+  return `${base64(msg.from)}.${base64(msg.seqno)}`
+}
+
+function base64 (b: Uint8Array | undefined): string {
+  return b == null ? '' : Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64')
 }
