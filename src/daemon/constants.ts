@@ -11,6 +11,8 @@ export const MEMBERS_EXPIRY_MS = 60 * second
 export const MAX_MEMBER_MESSAGE_BYTES = 4096
 /** How often the daemon dials its bootstrap peers again while it has no connection. */
 export const BOOTSTRAP_RETRY_MS = 5 * second
+/** A host that served a shard this recently counts as busy: its shard announcements wait. */
+export const SERVING_QUIET_MS = 5 * second
 /** Shards whose DHT providers `shoal shards --providers` looks up, at most. */
 export const MAX_PROVIDER_LOOKUPS = 256
 /** Gossip topic on which a daemon says it is streaming a blob from the origin, and when it has it. */

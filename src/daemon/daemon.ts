@@ -19,7 +19,7 @@ import {
   type FetchResult, type OriginSource
 } from '../exchange/index.js'
 import type { AddResult, BlobRow, DaemonApi, DaemonStatus, PeerRow, ShardRow } from './api.js'
-import { ADMIN_SOCKET_FILE, BOOTSTRAP_RETRY_MS, MAX_PROVIDER_LOOKUPS, ORIGIN_FOLLOW_MAX_WAIT_MS } from './constants.js'
+import { ADMIN_SOCKET_FILE, BOOTSTRAP_RETRY_MS, MAX_PROVIDER_LOOKUPS, ORIGIN_FOLLOW_MAX_WAIT_MS, SERVING_QUIET_MS } from './constants.js'
 import type { DaemonConfig } from './config.js'
 import { createLevelUsageLog, type UsageEvent, type UsageLog } from '../usage/index.js'
 import { Members } from './members.js'
@@ -128,11 +128,12 @@ export class Daemon implements DaemonApi {
     })
     this.routing = new DhtRouting(
       { peerId: this.node.peerId, contentRouting: this.node.contentRouting, logger: log.child({ component: 'shoal:routing' }) },
-      // Shard announcements wait while blobs are being assembled: each is a DHT lookup plus an RPC
-      // per close peer, and fetchers find a host mid-download through the layer CID and have-maps.
-      { listHeld: () => this.heldCids(), holdLow: () => (this.mirror?.assembling ?? 0) > 0 }
+      // Shard announcements wait while blobs are being assembled or shards served (at most
+      // MAX_LOW_HOLD_MS): each is a DHT lookup plus an RPC per close peer, which competes with the
+      // transfers for CPU, and fetchers find such a host through the layer CID and have-maps.
+      { listHeld: () => this.heldCids(), holdLow: () => (this.mirror?.assembling ?? 0) > 0 || performance.now() - this.server.lastServedMs < SERVING_QUIET_MS }
     )
-    this.server = new ExchangeServer({ registrar: this.node, isConnected: peer => this.node.getConnections().some(c => c.remotePeer.toString() === peer && c.status === 'open'), store: this.store, logger: log.child({ component: 'shoal:exchange:server' }), traffic: this.traffic, incoming: this.incoming, growing: digest => this.mirror?.growing(digest) })
+    this.server = new ExchangeServer({ registrar: this.node, isConnected: peer => this.node.getConnections().some(c => c.remotePeer.toString() === peer && c.status === 'open'), regionOf: peer => this.members?.get(peer)?.region, store: this.store, logger: log.child({ component: 'shoal:exchange:server' }), traffic: this.traffic, incoming: this.incoming, growing: digest => this.mirror?.growing(digest) })
     const client = new ExchangeClient({ dialer: this.node, stats: this.stats, traffic: this.traffic })
     this.exchangeClient = client
     this.fetcher = new Fetcher(

@@ -25,6 +25,8 @@ import type { TrafficCounter } from './traffic.js'
 export interface ExchangeServerComponents {
   /** Is there an open connection to this peer? (for hand-offs) */
   isConnected?: (peer: string) => boolean
+  /** A peer's region, when known: hand-offs prefer a recipient in the requester's region. */
+  regionOf?: (peer: string) => string | undefined
   registrar: {
     handle(protocol: string, handler: (stream: Stream, connection: Connection) => void | Promise<void>, options?: { maxInboundStreams?: number }): Promise<void>
     unhandle(protocol: string): Promise<void>
@@ -65,6 +67,8 @@ export class ExchangeServer {
   private readonly handoff: Handoff | undefined
   private started = false
   served = { shards: 0, bytes: 0, busy: 0, notFound: 0, badRequests: 0, handedOff: 0 }
+  /** performance.now() when the last shard send ended, or -Infinity. */
+  lastServedMs = -Infinity
 
   constructor (private readonly components: ExchangeServerComponents, private readonly init: ExchangeServerInit = {}) {
     this.limiter = new PeerLimiter({
@@ -74,7 +78,7 @@ export class ExchangeServer {
     })
     const isConnected = components.isConnected
     if (init.handoff !== false && isConnected != null) {
-      this.handoff = new Handoff({ windowMs: init.handoffWindowMs ?? HANDOFF_WINDOW_MS, maxEntries: HANDOFF_MAX_ENTRIES, isConnected })
+      this.handoff = new Handoff({ windowMs: init.handoffWindowMs ?? HANDOFF_WINDOW_MS, maxEntries: HANDOFF_MAX_ENTRIES, isConnected, ...(components.regionOf != null ? { regionOf: components.regionOf } : {}) })
     }
   }
 
@@ -165,6 +169,7 @@ export class ExchangeServer {
       }
       this.served.shards++
       this.served.bytes += bytes.byteLength
+      this.lastServedMs = performance.now()
       this.components.traffic.sent(peer, bytes.byteLength)
     } finally {
       this.limiter.release(peer, info.sizeBytes)

@@ -8,8 +8,9 @@
  * blob's shards trails its transfer instead of competing with it for CPU
  * (a DHT announcement is a lookup plus one RPC per close peer). With
  * `holdLow`, the low lane waits while the node is busy (blobs being
- * assembled): a fetcher finds a host that is still downloading through the
- * layer's CID and its have-map, not through the shards' CIDs.
+ * assembled, shards being served), at most `maxHoldMs`: a fetcher finds a
+ * host that is still downloading, or serving, through the layer's CID and
+ * its have-map, not through the shards' CIDs.
  */
 import type { CID } from 'multiformats/cid'
 import { ProvideQueueFullError } from './errors.js'
@@ -23,10 +24,18 @@ export interface ProvideQueueInit {
   onError?: (cid: CID, err: Error) => void
   /** While this returns true, low-priority announcements wait (checked every LOW_HOLD_RECHECK_MS). */
   holdLow?: () => boolean
+  /**
+   * Longest the low lane waits on `holdLow`: a host that stays busy still
+   * announces its shards, this long after the hold began. Once released, the
+   * lane runs until it is empty. @default MAX_LOW_HOLD_MS
+   */
+  maxHoldMs?: number
 }
 
 /** How often a held low lane checks whether it may go on. */
 export const LOW_HOLD_RECHECK_MS = 1000
+/** Longest a low announcement waits on a busy host. */
+export const MAX_LOW_HOLD_MS = 2 * 60 * 1000
 
 export class ProvideQueue {
   private readonly high = new Map<string, CID>()
@@ -36,6 +45,10 @@ export class ProvideQueue {
   private readonly idleWaiters: Array<() => void> = []
   private readonly controller = new AbortController()
   private recheck: NodeJS.Timeout | undefined
+  /** When the current hold began; undefined while the low lane is not held. */
+  private heldSince: number | undefined
+  /** Set when a hold outlasted maxHoldMs: the lane runs until it is empty. */
+  private released = false
   provided = 0
   failed = 0
 
@@ -81,8 +94,9 @@ export class ProvideQueue {
     const lowMax = Math.min(this.init.lowConcurrency ?? this.init.concurrency, this.init.concurrency)
     while (this.running.size < this.init.concurrency) {
       const isLow = this.high.size === 0
+      if (isLow && this.low.size === 0) { this.heldSince = undefined; this.released = false }
       if (isLow && (this.low.size === 0 || this.runningLow >= lowMax)) return
-      if (isLow && this.init.holdLow?.() === true) {
+      if (isLow && this.held()) {
         this.recheck ??= setTimeout(() => { this.recheck = undefined; this.pump() }, LOW_HOLD_RECHECK_MS)
         this.recheck.unref()
         return
@@ -104,6 +118,16 @@ export class ProvideQueue {
           if (this.size === 0) this.wakeIdle()
         })
     }
+  }
+
+  private held (): boolean {
+    if (this.released || this.init.holdLow?.() !== true) { this.heldSince = undefined; return false }
+    const now = performance.now()
+    this.heldSince ??= now
+    if (now - this.heldSince < (this.init.maxHoldMs ?? MAX_LOW_HOLD_MS)) return true
+    this.released = true
+    this.heldSince = undefined
+    return false
   }
 
   private wakeIdle (): void {

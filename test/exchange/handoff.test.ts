@@ -21,6 +21,21 @@ t.test('hand-off: each requester is sent to the last recipient once per shard, w
   t.equal(h.redirect('z', 'C'), 'A')
 })
 
+t.test('hand-off with regions: a requester is sent to a recipient in its own region first, else to the last recipient anywhere', async t => {
+  const region: Record<string, string> = { E1: 'eu', E2: 'eu', E3: 'eu', A1: 'ap', A2: 'ap', U1: 'us' }
+  const h = new Handoff({ windowMs: 1000, maxEntries: 10, isConnected: () => true, regionOf: p => region[p], nowMs: () => 0 })
+  h.recordSent('x', 'E1')
+  h.recordSent('x', 'A1')
+  t.equal(h.redirect('x', 'E2'), 'E1', 'to its own region, though the last recipient is in ap')
+  t.equal(h.redirect('x', 'A2'), 'A1')
+  t.equal(h.redirect('x', 'U1'), 'A1', 'nobody in us: the last recipient anywhere')
+  t.equal(h.redirect('x', 'E1'), 'A1', 'the only eu recipient is the requester itself: the last recipient anywhere')
+  t.equal(h.redirect('x', 'Z9'), 'A1', 'a requester of unknown region: the last recipient')
+  h.recordSent('x', 'E2')
+  t.equal(h.redirect('x', 'E3'), 'E2', 'the latest recipient of the region')
+  t.equal(h.redirect('x', 'E3'), undefined, 'still once per requester and shard')
+})
+
 t.test('incoming: waiting for a shard on its way in', async t => {
   const inc = new Incoming()
   t.equal(await inc.wait('x', 10), false, 'not incoming: no wait')

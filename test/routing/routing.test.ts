@@ -50,6 +50,23 @@ t.test('shard announcements wait while the node is busy; layer announcements do 
   t.same(done, [cidOf(2).toString(), cidOf(1).toString()], 'the shard went out once the node was idle')
 })
 
+t.test('a node that stays busy still announces its shards once the hold has lasted maxHoldMs', async t => {
+  const done: string[] = []
+  const q = new ProvideQueue({ maxQueued: 10, concurrency: 2, lowConcurrency: 1, holdLow: () => true, maxHoldMs: 1500, provideOne: async cid => { done.push(cid.toString()) } })
+  t.teardown(() => { q.stop() })
+  q.add(cidOf(1), 'low')
+  q.add(cidOf(2), 'low')
+  const alive = setInterval(() => {}, 100)
+  t.teardown(() => { clearInterval(alive) })
+  await new Promise(resolve => setTimeout(resolve, 500))
+  t.same(done, [], 'held while busy')
+  await q.onIdle()
+  t.same(done, [cidOf(1).toString(), cidOf(2).toString()], 'released after the longest hold, and the lane ran until empty')
+  q.add(cidOf(3), 'low')
+  await new Promise(resolve => setTimeout(resolve, 500))
+  t.same(done.length, 2, 'a new announcement waits again: the release lasts until the lane is empty')
+})
+
 t.test('announce and find providers on a private kad-dht of five nodes', async t => {
   const nodes: ShoalLibp2p[] = []
   t.teardown(async () => { await Promise.all(nodes.map(async n => n.stop())) })
