@@ -46,7 +46,11 @@ Options:
   --json            print report.json's content (of the last scenario) as the last line
   --keep            keep the daemons' data directories and logs
   --log-level L     the daemons' log level (default warn)
-  -h, --help        show this help`
+  -h, --help        show this help
+
+Environment:
+  SHOAL_SIM_NODE_ARGS   extra node options for every daemon, split on spaces; to
+                        profile the swarm: "--cpu-prof --cpu-prof-dir /tmp/prof"`
 
 function rolloutPlan (topology: Topology, seed: number): WorkloadPlan {
   const sizes = [12, 8, 6, 3, 2, 1].map(m => m * MiB)
@@ -101,6 +105,7 @@ async function main (): Promise<number> {
   const names = scenario === 'default' ? ['rollout', 'catalog'] : [scenario]
   if (!names.every(n => ['rollout', 'catalog', 'trace'].includes(n))) { process.stderr.write(`sim: unknown scenario ${JSON.stringify(scenario)}\n${USAGE}\n`); return 2 }
   if (names.includes('trace') && values.trace == null) { process.stderr.write('sim: the trace scenario needs --trace FILE.csv\n'); return 2 }
+  const nodeArgs = (process.env.SHOAL_SIM_NODE_ARGS ?? '').split(' ').filter(a => a !== '')
   const topologyFile = resolve(values.topology ?? resolve(ROOT, 'peers/local.json'))
   const topology = await readTopology(topologyFile)
   const out = resolve(values.out ?? 'sim-out')
@@ -119,7 +124,8 @@ async function main (): Promise<number> {
       name, topology, topologyFile, plan, seed, digestCache,
       progress: progressBar(name, quiet),
       ...(values['log-level'] != null ? { logLevel: values['log-level'] } : {}),
-      ...(values.keep === true ? { keep: true } : {})
+      ...(values.keep === true ? { keep: true } : {}),
+      ...(nodeArgs.length > 0 ? { nodeArgs } : {})
     })
     const report = buildReport(input)
     const dir = reportDir(out, name, seed)

@@ -35,6 +35,8 @@ export interface ScenarioInit {
   progress?: (done: number, total: number, run: 'swarm' | 'direct') => void
   logLevel?: string
   keep?: boolean
+  /** Extra `node` options for every daemon (e.g. --cpu-prof). */
+  nodeArgs?: string[]
 }
 
 interface RunContext {
@@ -118,7 +120,7 @@ async function directRun (init: ScenarioInit): Promise<RunRecord> {
 /** The swarm: a daemon per host, seeds first, every host bootstrapping from the seeds. */
 async function swarmRun (init: ScenarioInit): Promise<RunRecord> {
   const { ctx, stop } = await startOrigin(init)
-  const cluster = new Cluster({ logLevel: init.logLevel ?? 'warn', entry: [CHILD, init.topologyFile], startTimeoutMs: 90_000 })
+  const cluster = new Cluster({ logLevel: init.logLevel ?? 'warn', entry: [CHILD, init.topologyFile], startTimeoutMs: 90_000, ...(init.nodeArgs != null ? { nodeArgs: init.nodeArgs } : {}) })
   const hosts = planHosts(init.topology)
   const handles = new Map<string, NodeHandle>()
   try {
