@@ -21,7 +21,8 @@ import type { OriginSource, ShardSource } from '../exchange/index.js'
 import { BlobJob } from './blob-job.js'
 import { raceAbort } from './deferred.js'
 import { BlobUnknownError, DeniedError, UnavailableError } from './errors.js'
-import { PEER_INDEX_TIMEOUT_MS } from './constants.js'
+import { PEER_INDEX_TIMEOUT_MS, SMALL_FROM_ORIGIN_BYTES } from './constants.js'
+import type { SizeHints } from './size-hints.js'
 import type { BlobGuard, MirrorSwarm, OriginRegistry, OriginTarget } from './types.js'
 
 export interface BlobServiceComponents {
@@ -33,6 +34,8 @@ export interface BlobServiceComponents {
   hasher?: ShardHasher
   /** Refuses quarantined blobs and judges blobs before they are served whole. */
   guard?: BlobGuard
+  /** Sizes declared by the manifests served: a small blob comes from the origin first. */
+  sizes?: SizeHints
   logger: Logger
 }
 
@@ -77,13 +80,16 @@ export class BlobService {
       if (guard?.gating === true) await guard.admit(digest, signal)
       return { kind: 'local', sizeBytes: index.size }
     }
-    const trusted = await this.components.trusted?.get(digest)
+    // A small blob a manifest declared goes to the origin at once: no artifact, lookup or have-map wait.
+    const hinted = index == null ? this.components.sizes?.get(digest) : undefined
+    const small = hinted != null && hinted <= SMALL_FROM_ORIGIN_BYTES && this.components.origin != null && target.host != null
+    const trusted = small ? undefined : await this.components.trusted?.get(digest)
     const again = this.jobs.get(digest)
     if (again != null) return { kind: 'job', job: again }
     const known = trusted ?? index
     const job = new BlobJob(digest, store, known != null ? 'index' : 'stream')
     this.jobs.set(digest, job)
-    void this.assemble(job, target, known != null ? { index: known, trusted: trusted != null } : undefined)
+    void this.assemble(job, target, known != null ? { index: known, trusted: trusted != null } : undefined, small)
       .then(async () => { await this.judge(digest) })
       .then(() => { job.succeed() }, (err: Error) => { job.fail(err) })
       .finally(() => { this.jobs.delete(digest) })
@@ -132,11 +138,20 @@ export class BlobService {
     else guard.enqueue(digest)
   }
 
-  private async assemble (job: BlobJob, target: OriginTarget, known?: { index: ShardIndex, peer?: string, trusted?: boolean }): Promise<void> {
+  private async assemble (job: BlobJob, target: OriginTarget, known?: { index: ShardIndex, peer?: string, trusted?: boolean }, small = false): Promise<void> {
     const { swarm, origin, logger } = this.components
     const { digest } = job
     const signal = this.controller.signal
     const host = target.host
+    if (small && known == null) {
+      try {
+        return await this.streamFromOrigin(job, target, { claim: false })
+      } catch (err) {
+        // Only an unreachable origin sends a small blob to the peers; other errors are the origin's answer.
+        if (signal.aborted || (err as Error).name !== 'OriginUnavailableError' || job.refs.length > 0) throw err
+        logger.warn({ digest, err: (err as Error).message }, 'origin unreachable for a small blob; asking peers')
+      }
+    }
     const fromOrigin: OriginSource | undefined = origin != null && host != null
       ? async ({ ref }, { signal }) => await origin.getRange(host, target.name, digest, ref.offset, ref.length, { signal })
       : undefined
@@ -187,14 +202,15 @@ export class BlobService {
   }
 
   /** Nobody has it: stream it from the origin, cutting and storing shards as they pass. */
-  private async streamFromOrigin (job: BlobJob, target: OriginTarget): Promise<void> {
+  private async streamFromOrigin (job: BlobJob, target: OriginTarget, options: { claim?: boolean } = {}): Promise<void> {
+    const claim = options.claim !== false
     const { swarm, origin, store, logger } = this.components
     const { digest } = job
     const signal = this.controller.signal
     if (origin == null || target.host == null) {
       throw new BlobUnknownError(`blob ${digest} is not held by this host or its peers${target.host == null ? ', and the request names no origin (containerd adds ?ns=HOST; or set the daemon\'s default origin)' : ''}`)
     }
-    swarm.claimOrigin?.(digest, false)
+    if (claim) swarm.claimOrigin?.(digest, false)
     const { sizeBytes, body } = await origin.getBlob(target.host, target.name, digest, { signal })
     job.setSize(sizeBytes)
     const index = await store.addBlob(body, {
@@ -208,7 +224,7 @@ export class BlobService {
     })
     if (index.size !== sizeBytes) logger.warn({ digest, declared: sizeBytes, got: index.size }, 'origin declared a different blob size')
     swarm.provide(digestToCid(digest))
-    swarm.claimOrigin?.(digest, true)
+    if (claim) swarm.claimOrigin?.(digest, true)
   }
 
   /** Stream a blob (or a range of it) in order, each piece tagged with where it came from. */

@@ -13,6 +13,15 @@ export const MAX_PATH_BYTES = 2 * KiB
 export const MAX_NAME_BYTES = 255
 /** Largest manifest accepted from the origin or the swarm. */
 export const MAX_MANIFEST_BYTES = 4 * MiB
+/**
+ * A blob or manifest no larger than this, whose size a manifest declared,
+ * comes from the origin first (peers when the origin fails): a DHT lookup and
+ * a have-map round cost more than its bytes, and its share of origin egress
+ * is negligible. Image configs and manifests are a few KiB.
+ */
+export const SMALL_FROM_ORIGIN_BYTES = 64 * KiB
+/** Declared sizes remembered from served manifests. */
+export const SIZE_HINTS_MAX = 16_384
 /** Requests served at once; more get 429 TOOMANYREQUESTS. */
 export const MAX_CONCURRENT_REQUESTS = 256
 /** A client that reads no byte of a blob for this long is cut off. */

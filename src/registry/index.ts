@@ -16,6 +16,7 @@ import { ManifestService, type ManifestServiceComponents } from './manifests.js'
 import { Mirror, type MirrorInit } from './mirror.js'
 import type { TagStore } from './tag-store.js'
 import { TrustedIndexes } from './trusted-indexes.js'
+import { SizeHints } from './size-hints.js'
 import { referrersIndex, type ReferrerOrigin } from './referrers.js'
 import type { BlobGuard, MirrorSwarm, OriginRegistry, ServedEvent, UsageRecorder } from './types.js'
 
@@ -61,9 +62,10 @@ export interface RegistryMirrorComponents {
 export function createRegistryMirror (init: RegistryMirrorInit, components: RegistryMirrorComponents): Mirror {
   const { store, swarm, tags, origin, hasher, logger, referrerOrigin } = components
   const trusted = referrerOrigin != null && init.trustArtifacts !== false ? new TrustedIndexes({ origin: referrerOrigin, logger: logger.child({ component: 'shoal:registry:referrers' }) }) : undefined
-  const blobs = new BlobService({ store, swarm, logger, ...(origin != null ? { origin } : {}), ...(hasher != null ? { hasher } : {}), ...(trusted != null ? { trusted } : {}), ...(components.guard != null ? { guard: components.guard } : {}) })
+  const sizes = new SizeHints()
+  const blobs = new BlobService({ store, swarm, logger, sizes, ...(origin != null ? { origin } : {}), ...(hasher != null ? { hasher } : {}), ...(trusted != null ? { trusted } : {}), ...(components.guard != null ? { guard: components.guard } : {}) })
   const manifests = new ManifestService(
-    { store, swarm, tags, logger, ...(origin != null ? { origin } : {}), ...(components.peerTags != null ? { peerTags: components.peerTags } : {}) },
+    { store, swarm, tags, logger, sizes, ...(origin != null ? { origin } : {}), ...(components.peerTags != null ? { peerTags: components.peerTags } : {}) },
     { ...(init.tagCacheMs != null ? { tagCacheMs: init.tagCacheMs } : {}), ...(init.tagFallback != null ? { tagFallback: init.tagFallback } : {}) }
   )
   return new Mirror(init, {

@@ -3,13 +3,16 @@
  * cached for `tagCacheMs`); when the origin cannot be reached, the last known
  * resolution stands in (`tagFallback`). A manifest by digest is a blob like
  * any other: from the store, then from peers, then from the origin, always
- * checked against its digest, then stored and announced.
+ * checked against its digest, then stored and announced; but one whose size
+ * is known and small (SMALL_FROM_ORIGIN_BYTES) goes to the origin before the
+ * peers, which it only asks when the origin cannot be reached.
  */
 import { createHash } from 'node:crypto'
 import type { Logger } from 'pino'
 import { digestToCid } from '../shard/cid.js'
 import type { ShardStore } from '../store/index.js'
-import { MAX_MANIFEST_BYTES, PEER_INDEX_TIMEOUT_MS, TAG_CACHE_ENTRIES, TAG_CACHE_MS } from './constants.js'
+import { MAX_MANIFEST_BYTES, PEER_INDEX_TIMEOUT_MS, SMALL_FROM_ORIGIN_BYTES, TAG_CACHE_ENTRIES, TAG_CACHE_MS } from './constants.js'
+import type { SizeHints } from './size-hints.js'
 import { ManifestInvalidError, ManifestUnknownError, UpstreamError } from './errors.js'
 import { manifestMediaType } from './media-type.js'
 import type { TagRecord, TagStore } from './tag-store.js'
@@ -31,6 +34,8 @@ export interface ManifestServiceComponents {
   origin?: OriginRegistry
   /** Peers' last resolutions, asked when the origin is down and this host never resolved the tag. */
   peerTags?: { resolve (origin: string, repository: string, tag: string, options: { signal?: AbortSignal }): Promise<(TagRecord & { peer: string }) | undefined> }
+  /** Sizes the manifests declare, noted for the blob service; a small manifest comes from the origin first. */
+  sizes?: SizeHints
   logger: Logger
 }
 
@@ -56,9 +61,15 @@ export class ManifestService {
   }
 
   async get (target: OriginTarget, reference: Reference, signal?: AbortSignal): Promise<Manifest> {
-    if (!isTagRef(reference)) return await this.byDigest(target, reference.digest, signal)
+    const { sizes } = this.components
+    if (!isTagRef(reference)) {
+      const m = await this.byDigest(target, reference.digest, sizes?.get(reference.digest), signal)
+      sizes?.noteManifest(m.bytes)
+      return m
+    }
     const { record, from } = await this.resolveTag(target, reference.tag, signal)
-    const m = await this.byDigest(target, record.digest, signal)
+    const m = await this.byDigest(target, record.digest, record.sizeBytes, signal)
+    sizes?.noteManifest(m.bytes)
     return { ...m, tagFrom: from }
   }
 
@@ -108,10 +119,19 @@ export class ManifestService {
     }
   }
 
-  private async byDigest (target: OriginTarget, digest: string, signal?: AbortSignal): Promise<Manifest> {
+  /** `declaredBytes`: the size the tag's resolution or a manifest gave, if any; a small manifest comes from the origin first. */
+  private async byDigest (target: OriginTarget, digest: string, declaredBytes: number | undefined, signal?: AbortSignal): Promise<Manifest> {
     const local = await this.readLocal(digest, signal)
     if (local != null) return { digest, mediaType: manifestMediaType(local, digest), bytes: local, source: 'local' }
-    const { swarm, origin, store, logger } = this.components
+    const { swarm, origin, logger } = this.components
+    if (declaredBytes != null && declaredBytes <= SMALL_FROM_ORIGIN_BYTES && origin != null && target.host != null) {
+      try {
+        return await this.fromOrigin(target.host, target.name, digest, signal)
+      } catch (err) {
+        if (signal?.aborted === true || (err as Error).name !== 'OriginUnavailableError') throw err
+        logger.warn({ digest, err: (err as Error).message }, 'origin unreachable for a manifest; asking peers')
+      }
+    }
     const found = await swarm.findIndex(digest, { signal, timeoutMs: PEER_INDEX_TIMEOUT_MS }).catch(() => undefined)
     if (found != null && found.index.size <= MAX_MANIFEST_BYTES) {
       try {
@@ -127,9 +147,15 @@ export class ManifestService {
     if (origin == null || target.host == null) {
       throw new ManifestUnknownError(`manifest ${digest} is not held by this host or its peers${target.host == null ? ', and the request names no origin' : ''}`)
     }
-    const got = await origin.getManifest(target.host, target.name, digest, { signal })
+    return await this.fromOrigin(target.host, target.name, digest, signal)
+  }
+
+  private async fromOrigin (host: string, name: string, digest: string, signal?: AbortSignal): Promise<Manifest> {
+    const { origin, store, swarm } = this.components
+    if (origin == null) throw new ManifestUnknownError(`no origin client to fetch manifest ${digest}`)
+    const got = await origin.getManifest(host, name, digest, { signal })
     const actual = 'sha256:' + createHash('sha256').update(got.bytes).digest('hex')
-    if (actual !== digest) throw new UpstreamError(`origin ${target.host} sent a manifest for ${digest} whose digest is ${actual}`)
+    if (actual !== digest) throw new UpstreamError(`origin ${host} sent a manifest for ${digest} whose digest is ${actual}`)
     if (got.bytes.byteLength > MAX_MANIFEST_BYTES) throw new ManifestInvalidError(`manifest ${digest} is over ${MAX_MANIFEST_BYTES} bytes`)
     const mediaType = manifestMediaType(got.bytes, digest, got.mediaType)
     await store.addBlob([got.bytes], { expectedDigest: digest, ...(signal != null ? { signal } : {}) })

@@ -226,6 +226,37 @@ t.test('a blob a peer holds comes from the peer in order; shards nobody has come
   t.ok(ev.bytesBySource.origin > 0 && ev.bytesBySource.origin < layer.byteLength, `origin bytes ${ev.bytesBySource.origin}`)
 })
 
+t.test('a small blob or manifest whose size a manifest declared comes from the origin at once; from peers only when the origin is unreachable', async t => {
+  const swarm = new TestSwarm()
+  t.teardown(async () => { await swarm.teardown() })
+  const a = await swarm.spawn('a')
+  const b = await swarm.spawn('b')
+  const c = await swarm.spawn('c')
+  await swarm.connect()
+  const origin = new MemoryOrigin()
+  const small = randomBytes(20_000, 11)
+  const image = makeImage([small])
+  origin.push('app', 'v1', image)
+  const ma = await startMirror(a, origin)
+  t.teardown(ma.stop)
+  const mb = await startMirror(b, origin)
+  t.teardown(mb.stop)
+  const mc = await startMirror(c, origin)
+  t.teardown(mc.stop)
+  for (const url of [ma.url, mb.url, mc.url]) t.equal((await get(`${url}/v2/app/manifests/v1`)).status, 200)
+  t.equal(origin.count('getManifest'), 3, 'each host took the small manifest from the origin, not from a peer that had it')
+  t.equal(sha256((await get(`${ma.url}/v2/app/blobs/${image.layers[0]!.digest}`)).bytes), image.layers[0]!.digest)
+  t.equal(sha256((await get(`${mb.url}/v2/app/blobs/${image.layers[0]!.digest}`)).bytes), image.layers[0]!.digest)
+  t.equal(origin.count('getBlob'), 2, 'b took the small layer from the origin too')
+  t.same(mb.served.filter(e => e.kind === 'blob').map(e => e.bytesBySource), [{ local: 0, peer: 0, origin: small.byteLength }])
+  // The origin goes away: the small layer still comes, from a peer.
+  origin.mode = 'unavailable'
+  const got = await get(`${mc.url}/v2/app/blobs/${image.layers[0]!.digest}`)
+  t.equal(got.status, 200)
+  t.equal(sha256(got.bytes), image.layers[0]!.digest)
+  t.same(mc.served.filter(e => e.kind === 'blob').map(e => e.bytesBySource), [{ local: 0, peer: small.byteLength, origin: 0 }], 'from a peer')
+})
+
 t.test('a peer whose index does not match the blob: the response is cut and the peer penalised', async t => {
   const swarm = new TestSwarm()
   t.teardown(async () => { await swarm.teardown() })
