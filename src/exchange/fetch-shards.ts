@@ -104,7 +104,7 @@ export async function fetchShards (run: FetchRunDeps, index: ShardIndex, holders
   // reschedules at once. The DHT is asked for the layer's providers from every
   // PROVIDER_LOOKUP_MS (dear: an iterative lookup; see the timer below), without ever
   // holding up the have-maps; shards nobody is known to hold get a lookup of their own.
-  // A growing index has no CID until it is whole: until then no have-map matches it.
+  // A growing index has no CID: no have-map is asked for (see refreshHaves).
   const ourIndexCid = growing ? '' : indexCid(index).toString()
   const disagreed = new Set<string>()
   const askHave = async (h: Holder): Promise<void> => {
@@ -112,9 +112,7 @@ export async function fetchShards (run: FetchRunDeps, index: ShardIndex, holders
     h.asking = true
     try {
       const have = await client.getHave(h.id, digest, { signal })
-      if (h === growth?.source) {
-        // The source of a growing index holds every shard it listed, whatever its have-map says.
-      } else if (have == null) {
+      if (have == null) {
         holders.reset(h)
       } else if (have.indexCid.toString() !== ourIndexCid) {
         // Its bitmap counts the shards of another index: meaningless for this one. (Not
@@ -145,13 +143,19 @@ export async function fetchShards (run: FetchRunDeps, index: ShardIndex, holders
   // a request per fetch, holder and interval, which adds up when many hosts fetch at once.)
   const whole = new Set<Holder>()
   const refreshHaves = async (): Promise<void> => {
+    // While following a growing index, no have-map can match it (it has no CID) and the
+    // source holds what it listed: followers are found through hand-offs instead, and the
+    // source, the busiest host, is not asked twice a second by every follower.
+    if (growth != null) return
     await Promise.all([...holders.peers.values()].filter(h => !h.dropped && !whole.has(h)).map(async h => {
       await askHave(h)
-      if (!growing && h.has.size >= shardCount && h !== growth?.source) whole.add(h)
+      if (!growing && h.has.size >= shardCount) whole.add(h)
     }))
   }
 
   const lookup = async (): Promise<void> => {
+    // Likewise a DHT lookup: it finds hosts whose have-maps cannot be read for a growing index.
+    if (growth != null) { lookups++; return }
     const providers = await routing.findProviders(layerCid, { signal }).catch(() => [])
     const fresh = providers.filter(p => !holders.peers.has(p.id.toString())).map(p => holders.upsert(p.id))
     await Promise.all(fresh.map(askHave))
