@@ -68,7 +68,8 @@ export class ManifestService {
       return m
     }
     const { record, from } = await this.resolveTag(target, reference.tag, signal)
-    const m = await this.byDigest(target, record.digest, record.sizeBytes, signal)
+    // A tag answered without the origin (it is down) sends the manifest to the peers first too.
+    const m = await this.byDigest(target, record.digest, from === 'origin' || from === 'cache' ? record.sizeBytes : undefined, signal)
     sizes?.noteManifest(m.bytes)
     return { ...m, tagFrom: from }
   }
