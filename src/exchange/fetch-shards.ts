@@ -149,7 +149,7 @@ export async function fetchShards (run: FetchRunDeps, index: ShardIndex, holders
     if (growth != null) return
     await Promise.all([...holders.peers.values()].filter(h => !h.dropped && !whole.has(h)).map(async h => {
       await askHave(h)
-      if (!growing && h.has.size >= shardCount) whole.add(h)
+      if (h.has.size >= shardCount) whole.add(h)
     }))
   }
 
